@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+/// The shared vocabulary: timestamps, durations, series, frames and fault labels.
+pub use homeostat_core as core;
+
+/// The code blocks of the workspace README, compiled and run as doctests so
+/// the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct WorkspaceReadme;
