@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod output;
+mod simulate;
 
 /// Keep services stable: predict faults, allocate resources, balance load and
 /// tune runtime parameters.
@@ -19,12 +21,15 @@ struct Cli {
 enum Command {
     /// Run the whole stability loop on the built-in simulator and write a report.
     Demo(demo::DemoArgs),
+    /// Simulate a cluster (metrics with labelled faults) or a request-level experiment.
+    Simulate(simulate::SimulateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Demo(args) => demo::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

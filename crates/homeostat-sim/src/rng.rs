@@ -32,7 +32,6 @@ pub(crate) mod label {
     pub(crate) const SCRAPE: u64 = 2;
     pub(crate) const WORKLOAD: u64 = 1 << 20;
     pub(crate) const REPLICA: u64 = 2 << 20;
-    pub(crate) const NODE: u64 = 3 << 20;
     pub(crate) const REQUESTS: u64 = 4 << 20;
     pub(crate) const BACKEND: u64 = 5 << 20;
 }

@@ -4,6 +4,10 @@
 /// The shared vocabulary: timestamps, durations, series, frames and fault labels.
 pub use homeostat_core as core;
 
+/// The deterministic cluster simulator (feature `sim`).
+#[cfg(feature = "sim")]
+pub use homeostat_sim as sim;
+
 /// The code blocks of the workspace README, compiled and run as doctests so
 /// the front page cannot drift from the API.
 #[cfg(doctest)]
