@@ -4,6 +4,7 @@
 mod distributions;
 mod error;
 pub mod queueing;
+pub mod requests;
 pub mod rng;
 
 pub use distributions::ServiceTime;
