@@ -241,18 +241,20 @@ impl SlowdownEffect {
 impl RequestScenario {
     /// The published "slow backend" experiment.
     ///
-    /// - 11 FCFS backends `backend-0` … `backend-10`, each with 32 workers
+    /// - 11 FCFS backends `backend-0` … `backend-10`, each with 256 workers
     ///   and a log-normal service time of mean 167 ms and coefficient of
     ///   variation 0.5;
     /// - Poisson arrivals at 1000 requests per second for 60 s (about 91
-    ///   requests per second per backend, so a healthy backend is 47 %
-    ///   busy and an arrival waits with probability below 10⁻⁴);
+    ///   requests per second per backend, 15 of its workers busy on
+    ///   average, so a healthy backend practically never queues);
     /// - no client timeout, no errors;
-    /// - `backend-0` pinned at 2 s per request from t = 15 s to t = 45 s.
-    ///   Round robin keeps sending it 1/11 of the traffic (91 requests per
-    ///   second, against the 16 per second its 32 workers can then serve),
-    ///   so its queue and the tail latency of the whole fleet explode; a
-    ///   router that watches in-flight requests steers around it.
+    /// - `backend-0` pinned at 2 s per request (for requests starting
+    ///   service) from t = 15 s to t = 45 s. Its 256 workers still keep up
+    ///   with round robin's 91 requests per second (182 busy on average), so
+    ///   the slow requests take exactly 2 s; but they are 1/11 of the
+    ///   traffic, more than 1 %, so round robin's fleet-wide p99 in that
+    ///   window is 2 s. A router that watches in-flight requests sends the
+    ///   slow backend far less and keeps the p99 near the healthy one.
     ///
     /// ```
     /// use homeostat_sim::requests::RequestScenario;
@@ -266,7 +268,7 @@ impl RequestScenario {
             .map(|i| {
                 let mut b = BackendSpec::new(
                     format!("backend-{i}"),
-                    32,
+                    256,
                     ServiceTime::LogNormal {
                         mean_ms: 167.0,
                         cv: 0.5,
