@@ -39,6 +39,9 @@ pub enum ServiceTime {
     },
     /// Log-normal with the given mean and coefficient of variation: the
     /// usual shape of real request latencies.
+    // Spelled as documented above; `log_normal` (the derived name) is
+    // accepted too.
+    #[serde(rename = "lognormal", alias = "log_normal")]
     LogNormal {
         /// Mean in milliseconds.
         mean_ms: f64,
