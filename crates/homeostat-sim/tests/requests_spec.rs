@@ -22,9 +22,17 @@ fn invalid_field(edit: impl FnOnce(&mut RequestScenario)) -> (String, String) {
     }
 }
 
+/// A change to a valid scenario, the field it breaks and the value the
+/// error must quote.
+type Case = (
+    Box<dyn FnOnce(&mut RequestScenario)>,
+    &'static str,
+    &'static str,
+);
+
 #[test]
 fn invalid_parameters_are_named_with_their_value() {
-    let cases: Vec<(Box<dyn FnOnce(&mut RequestScenario)>, &str, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             Box::new(|s| s.backends[3].workers = 0),
             "backends[3].workers",

@@ -148,11 +148,11 @@ impl Engine {
             if event <= timeout && event <= arrival && event < f64::INFINITY {
                 self.server_event(router, limiter);
             } else if timeout <= arrival && timeout < f64::INFINITY {
-                if let Some((_, request)) = self.timeouts.pop_front() {
-                    if !self.done[request] {
-                        let latency = self.timeout_secs.unwrap_or(0.0);
-                        self.finish(request, latency, Outcome::Timeout, router, limiter);
-                    }
+                if let Some((_, request)) = self.timeouts.pop_front()
+                    && !self.done[request]
+                {
+                    let latency = self.timeout_secs.unwrap_or(0.0);
+                    self.finish(request, latency, Outcome::Timeout, router, limiter);
                 }
             } else if arrival < f64::INFINITY {
                 self.arrive(arrival, router, limiter);
