@@ -6,7 +6,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use rand::Rng;
 
-use super::events::EventQueue;
+use super::events::{Event, EventQueue, Target};
 use super::spec::{BackendSpec, Discipline, Slowdown};
 use crate::distributions::ServiceTime;
 use crate::rng::{SimRng, label, stream};
@@ -74,7 +74,9 @@ struct ProcessorSharing {
     jobs: BinaryHeap<Reverse<Tagged>>,
     virtual_time: f64,
     updated_secs: f64,
-    generation: u64,
+    /// Generation of the one valid completion event: the sequence number
+    /// it was scheduled with.
+    generation: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -116,15 +118,10 @@ impl ProcessorSharing {
 
     /// Invalidates the pending completion event and schedules the next one.
     fn reschedule(&mut self, backend: u32, now: f64, events: &mut EventQueue) {
-        self.generation += 1;
-        if let Some(Reverse(first)) = self.jobs.peek() {
+        self.generation = self.jobs.peek().map(|Reverse(first)| {
             let remaining = (first.finish - self.virtual_time).max(0.0);
-            events.push(
-                now + remaining / self.rate(),
-                backend,
-                self.generation as usize,
-            );
-        }
+            events.push(now + remaining / self.rate(), Target::Backend(backend))
+        });
     }
 }
 
@@ -143,7 +140,7 @@ impl Backend {
                 jobs: BinaryHeap::new(),
                 virtual_time: 0.0,
                 updated_secs: 0.0,
-                generation: 0,
+                generation: None,
             }),
         };
         Backend {
@@ -171,7 +168,7 @@ impl Backend {
             State::Fcfs(fcfs) => {
                 if fcfs.busy < fcfs.workers {
                     fcfs.busy += 1;
-                    events.push(now + self.cost.secs(now), index, request);
+                    events.push(now + self.cost.secs(now), Target::Request(request));
                 } else {
                     fcfs.queue.push_back(request);
                 }
@@ -188,26 +185,25 @@ impl Backend {
         }
     }
 
-    /// Handles this backend's event with `token` at `now`; returns the
-    /// request that finished service, or `None` for a stale event.
-    pub(super) fn complete(
-        &mut self,
-        token: usize,
-        now: f64,
-        events: &mut EventQueue,
-    ) -> Option<usize> {
+    /// Handles this backend's `event`; returns the request that finished
+    /// service, or `None` for a stale event.
+    pub(super) fn complete(&mut self, event: Event, events: &mut EventQueue) -> Option<usize> {
         let index = self.index;
+        let now = event.time();
         match &mut self.state {
             State::Fcfs(fcfs) => {
                 if let Some(next) = fcfs.queue.pop_front() {
-                    events.push(now + self.cost.secs(now), index, next);
+                    events.push(now + self.cost.secs(now), Target::Request(next));
                 } else {
                     fcfs.busy = fcfs.busy.saturating_sub(1);
                 }
-                Some(token)
+                match event.target() {
+                    Target::Request(request) => Some(request),
+                    Target::Backend(_) => None,
+                }
             }
             State::ProcessorSharing(ps) => {
-                if token as u64 != ps.generation {
+                if ps.generation != Some(event.seq()) {
                     return None;
                 }
                 ps.advance(now);
@@ -218,5 +214,89 @@ impl Backend {
                 Some(done.request)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requests::SlowdownEffect;
+
+    fn backend(workers: u32, discipline: Discipline, ms: f64) -> Backend {
+        let mut spec = BackendSpec::new("b", workers, ServiceTime::Constant { ms });
+        spec.discipline = discipline;
+        Backend::new(0, &spec, 1)
+    }
+
+    /// Feeds `arrivals` (time, request) and returns (departure time, request)
+    /// in departure order.
+    fn departures(backend: &mut Backend, arrivals: &[(f64, usize)]) -> Vec<(f64, usize)> {
+        let mut events = EventQueue::default();
+        let mut out = Vec::new();
+        let mut pending = arrivals.iter().copied().peekable();
+        loop {
+            let next_event = events.next_time();
+            match pending.peek() {
+                Some(&(t, request)) if t < next_event => {
+                    pending.next();
+                    backend.arrive(request, t, &mut events);
+                }
+                _ => {
+                    let Some(event) = events.pop() else { break };
+                    if let Some(request) = backend.complete(event, &mut events) {
+                        out.push((event.time(), request));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn assert_departures(got: &[(f64, usize)], expected: &[(f64, usize)]) {
+        assert_eq!(got.len(), expected.len(), "{got:?}");
+        for (&(t, r), &(et, er)) in got.iter().zip(expected) {
+            assert!((t - et).abs() < 1e-12 && r == er, "{got:?} vs {expected:?}");
+        }
+    }
+
+    #[test]
+    fn processor_sharing_splits_one_core_evenly() {
+        // A (1 s of work) alone until 0.5 s, then shared with B (1 s): A has
+        // 0.5 s left at half speed, done at 1.5; B then runs alone, 2.0.
+        let mut ps = backend(1, Discipline::ProcessorSharing, 1000.0);
+        let got = departures(&mut ps, &[(0.0, 0), (0.5, 1)]);
+        assert_departures(&got, &[(1.5, 0), (2.0, 1)]);
+    }
+
+    #[test]
+    fn processor_sharing_with_spare_cores_runs_at_full_speed() {
+        let mut ps = backend(2, Discipline::ProcessorSharing, 1000.0);
+        let got = departures(&mut ps, &[(0.0, 0), (0.5, 1)]);
+        assert_departures(&got, &[(1.0, 0), (1.5, 1)]);
+        // Three jobs on two cores: each at 2/3 speed, all done at 1.5 s.
+        let mut ps = backend(2, Discipline::ProcessorSharing, 1000.0);
+        let got = departures(&mut ps, &[(0.0, 0), (0.0, 1), (0.0, 2)]);
+        assert_departures(&got, &[(1.5, 0), (1.5, 1), (1.5, 2)]);
+    }
+
+    #[test]
+    fn fcfs_queues_behind_busy_workers() {
+        let mut fcfs = backend(1, Discipline::Fcfs, 1000.0);
+        let got = departures(&mut fcfs, &[(0.0, 0), (0.5, 1), (0.6, 2)]);
+        assert_departures(&got, &[(1.0, 0), (2.0, 1), (3.0, 2)]);
+    }
+
+    #[test]
+    fn slowdowns_apply_to_service_starting_in_the_window() {
+        let mut spec = BackendSpec::new("b", 1, ServiceTime::Constant { ms: 250.0 });
+        spec.slowdowns.push(Slowdown {
+            start_secs: 1.0,
+            end_secs: 2.0,
+            effect: SlowdownEffect::Pinned { latency_ms: 500.0 },
+        });
+        let mut b = Backend::new(0, &spec, 1);
+        // Request 1 arrives before the window but starts at 1.0, in it.
+        let got = departures(&mut b, &[(0.75, 0), (0.875, 1), (2.5, 2)]);
+        assert_departures(&got, &[(1.0, 0), (1.5, 1), (2.75, 2)]);
     }
 }

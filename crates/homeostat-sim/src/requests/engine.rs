@@ -16,8 +16,9 @@
 //!
 //! - the next arrival, kept as one variable (arrivals are generated lazily,
 //!   never queued);
-//! - server completions, in a binary heap keyed by (time, sequence number),
-//!   so simultaneous events run in the order they were scheduled;
+//! - server completions, in a binary heap of 16-byte events keyed by
+//!   (time, sequence number), so simultaneous events run in the order they
+//!   were scheduled;
 //! - client timeouts: every request gets the same timeout, so deadlines are
 //!   created in increasing order and a FIFO queue holds them.
 //!
@@ -32,7 +33,7 @@ use rand::RngCore;
 use rand_distr::{Distribution, Exp1};
 
 use super::backend::Backend;
-use super::events::EventQueue;
+use super::events::{EventQueue, Target};
 use super::policy::{Completion, Limiter, Outcome, RequestContext, Router};
 use super::run::RequestRun;
 use super::spec::RequestScenario;
@@ -174,10 +175,14 @@ impl Engine {
         let Some(event) = self.events.pop() else {
             return;
         };
-        let Some(backend) = self.backends.get_mut(event.backend as usize) else {
+        let backend = match event.target() {
+            Target::Request(request) => self.records.get(request).and_then(|r| r.backend),
+            Target::Backend(backend) => Some(backend as usize),
+        };
+        let Some(backend) = backend.and_then(|b| self.backends.get_mut(b)) else {
             return;
         };
-        let Some(request) = backend.complete(event.token, event.time, &mut self.events) else {
+        let Some(request) = backend.complete(event, &mut self.events) else {
             return; // a stale processor-sharing event
         };
         if self.done[request] {
@@ -188,7 +193,7 @@ impl Engine {
         } else {
             Outcome::Ok
         };
-        let latency = event.time - self.records[request].arrival_secs;
+        let latency = event.time() - self.records[request].arrival_secs;
         self.finish(request, latency, outcome, router, limiter);
     }
 

@@ -126,3 +126,19 @@ impl RunSummary {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let xs = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&xs, 0.5), 2.0);
+        assert_eq!(quantile_sorted(&xs, 0.51), 3.0);
+        assert_eq!(quantile_sorted(&xs, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&xs, 1.0), 4.0);
+        assert!(quantile_sorted(&[], 0.5).is_nan());
+        assert!(LatencySummary::from_latencies(&mut []).is_none());
+    }
+}
