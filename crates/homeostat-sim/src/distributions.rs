@@ -39,6 +39,9 @@ pub enum ServiceTime {
     },
     /// Log-normal with the given mean and coefficient of variation: the
     /// usual shape of real request latencies.
+    // Spelled as documented above; `log_normal` (the derived name) is
+    // accepted too.
+    #[serde(rename = "lognormal", alias = "log_normal")]
     LogNormal {
         /// Mean in milliseconds.
         mean_ms: f64,
@@ -152,11 +155,20 @@ mod tests {
     fn sample_moments_match_the_parameters() {
         for dist in [
             ServiceTime::Exponential { mean_ms: 10.0 },
-            ServiceTime::LogNormal { mean_ms: 10.0, cv: 0.8 },
-            ServiceTime::Pareto { mean_ms: 10.0, shape: 4.5 },
+            ServiceTime::LogNormal {
+                mean_ms: 10.0,
+                cv: 0.8,
+            },
+            ServiceTime::Pareto {
+                mean_ms: 10.0,
+                shape: 4.5,
+            },
         ] {
             let (mean, scv) = moments(dist, 400_000);
-            assert!((mean / dist.mean_secs() - 1.0).abs() < 0.02, "{dist:?}: mean {mean}");
+            assert!(
+                (mean / dist.mean_secs() - 1.0).abs() < 0.02,
+                "{dist:?}: mean {mean}"
+            );
             assert!((scv / dist.scv() - 1.0).abs() < 0.15, "{dist:?}: scv {scv}");
         }
         assert!((moments(ServiceTime::Constant { ms: 3.0 }, 10).0 - 0.003).abs() < 1e-15);
@@ -166,13 +178,22 @@ mod tests {
     fn invalid_parameters_name_the_field() {
         let bad = [
             ServiceTime::Exponential { mean_ms: -1.0 },
-            ServiceTime::LogNormal { mean_ms: 1.0, cv: f64::NAN },
-            ServiceTime::Pareto { mean_ms: 1.0, shape: 2.0 },
+            ServiceTime::LogNormal {
+                mean_ms: 1.0,
+                cv: f64::NAN,
+            },
+            ServiceTime::Pareto {
+                mean_ms: 1.0,
+                shape: 2.0,
+            },
             ServiceTime::Constant { ms: f64::INFINITY },
         ];
         for dist in bad {
             let err = dist.validate("svc.service_time").unwrap_err();
-            assert!(err.to_string().starts_with("invalid svc.service_time."), "{err}");
+            assert!(
+                err.to_string().starts_with("invalid svc.service_time."),
+                "{err}"
+            );
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod cluster;
 mod distributions;
 mod error;
 pub mod queueing;
+pub mod requests;
 pub mod rng;
 mod scenario;
 mod spec_serde;

@@ -25,7 +25,11 @@ pub struct MmcQueue {
 impl MmcQueue {
     /// A queue with the given rates and server count.
     pub fn new(lambda: f64, mu: f64, servers: u32) -> Self {
-        MmcQueue { lambda, mu, servers }
+        MmcQueue {
+            lambda,
+            mu,
+            servers,
+        }
     }
 
     /// Offered load in Erlangs, `lambda / mu`.
@@ -132,9 +136,19 @@ mod tests {
     #[test]
     fn erlang_c_matches_the_closed_form() {
         assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
-        for (c, a) in [(1, 0.3), (2, 1.0), (5, 3.0), (10, 8.0), (20, 19.5), (30, 1.0)] {
+        for (c, a) in [
+            (1, 0.3),
+            (2, 1.0),
+            (5, 3.0),
+            (10, 8.0),
+            (20, 19.5),
+            (30, 1.0),
+        ] {
             let (fast, direct) = (erlang_c(c, a), erlang_c_direct(c, a));
-            assert!((fast - direct).abs() < 1e-10, "c={c} a={a}: {fast} vs {direct}");
+            assert!(
+                (fast - direct).abs() < 1e-10,
+                "c={c} a={a}: {fast} vs {direct}"
+            );
         }
     }
 
