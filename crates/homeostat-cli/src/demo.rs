@@ -70,7 +70,11 @@ const STAGES: [(&str, &str); 7] = [
 pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output directory {}", args.out.display()))?;
-    println!("homeostat demo (seed {}{})", args.seed, if args.quick { ", quick" } else { "" });
+    println!(
+        "homeostat demo (seed {}{})",
+        args.seed,
+        if args.quick { ", quick" } else { "" }
+    );
     println!();
 
     let mut stages: Vec<StageOutcome> = STAGES
@@ -111,7 +115,11 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
 /// Stage 1: a day (3 hours with `--quick`) of the mixed-faults cluster.
 fn simulate_cluster(args: &DemoArgs) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let mut spec = ClusterSpec::mixed_faults();
-    spec.duration = if args.quick { Duration::from_hours(3) } else { Duration::from_hours(24) };
+    spec.duration = if args.quick {
+        Duration::from_hours(3)
+    } else {
+        Duration::from_hours(24)
+    };
     let started = std::time::Instant::now();
     let run = cluster::simulate(&spec, args.seed)?;
     let elapsed = started.elapsed();
@@ -120,7 +128,8 @@ fn simulate_cluster(args: &DemoArgs) -> anyhow::Result<BTreeMap<&'static str, f6
 
     let s = &run.stats;
     let error_rate = s.errors as f64 / s.requests.max(1) as f64;
-    let missing = run.frame.missing_count() as f64 / (run.frame.nrows() * run.frame.ncols()).max(1) as f64;
+    let missing =
+        run.frame.missing_count() as f64 / (run.frame.nrows() * run.frame.ncols()).max(1) as f64;
     println!(
         "simulate: {} of the mixed-faults cluster ({} nodes, {} services) in {:.2?}",
         spec.duration,

@@ -23,12 +23,18 @@ pub(crate) fn write_wide_csv(frame: &Frame, path: &Path) -> anyhow::Result<()> {
         if let Some(values) = frame.row(row) {
             for &v in values {
                 // Display prints the shortest text that parses back to the same f64.
-                record.push(if v.is_nan() { String::new() } else { v.to_string() });
+                record.push(if v.is_nan() {
+                    String::new()
+                } else {
+                    v.to_string()
+                });
             }
         }
         writer.write_record(&record)?;
     }
-    writer.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    writer
+        .flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -44,6 +50,8 @@ pub(crate) fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> anyhow:
     let mut writer = BufWriter::new(file);
     serde_json::to_writer_pretty(&mut writer, value)?;
     writer.write_all(b"\n")?;
-    writer.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    writer
+        .flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

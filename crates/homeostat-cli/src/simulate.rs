@@ -115,8 +115,15 @@ fn run_requests(mut spec: RequestScenario, args: &SimulateArgs) -> anyhow::Resul
     }
     let mut limiter = Unlimited;
     let run = match args.router {
-        RouterChoice::RoundRobin => requests::run(&spec, &mut RoundRobin::new(), &mut limiter, args.seed)?,
-        RouterChoice::Random => requests::run(&spec, &mut UniformRandom::new(args.seed), &mut limiter, args.seed)?,
+        RouterChoice::RoundRobin => {
+            requests::run(&spec, &mut RoundRobin::new(), &mut limiter, args.seed)?
+        }
+        RouterChoice::Random => requests::run(
+            &spec,
+            &mut UniformRandom::new(args.seed),
+            &mut limiter,
+            args.seed,
+        )?,
     };
     let start = Timestamp::from_millis(0);
     let frame = run.series(start)?;
@@ -134,7 +141,11 @@ fn run_requests(mut spec: RequestScenario, args: &SimulateArgs) -> anyhow::Resul
         args.seed
     );
     println!("{}", serde_json::to_string_pretty(&summary)?);
-    println!("series -> {}, summary -> {}", args.out.display(), summary_path.display());
+    println!(
+        "series -> {}, summary -> {}",
+        args.out.display(),
+        summary_path.display()
+    );
     Ok(())
 }
 

@@ -27,10 +27,6 @@ pub fn stream(seed: u64, label: u64) -> SimRng {
 }
 
 /// Stream labels, spaced so each family has room for many members.
-#[allow(
-    dead_code,
-    reason = "labels are reserved for the cluster mode before it uses them"
-)]
 pub(crate) mod label {
     pub(crate) const FAULT_SCHEDULE: u64 = 1;
     pub(crate) const SCRAPE: u64 = 2;

@@ -61,8 +61,14 @@ struct ScenarioFile {
 
 impl Scenario {
     /// Names of the built-in scenarios.
-    pub const NAMES: [&'static str; 6] =
-        ["steady", "diurnal", "leak", "mixed-faults", "overload", "slow-backend"];
+    pub const NAMES: [&'static str; 6] = [
+        "steady",
+        "diurnal",
+        "leak",
+        "mixed-faults",
+        "overload",
+        "slow-backend",
+    ];
 
     /// The built-in scenario `name` (see [`Scenario::NAMES`]; each is
     /// documented on its constructor: [`ClusterSpec::steady`],
@@ -132,7 +138,8 @@ impl Scenario {
     /// assert!(err.to_string().contains("bogus") && err.to_string().contains("line 1"));
     /// ```
     pub fn from_json_str(text: &str) -> Result<Scenario> {
-        let file: ScenarioFile = serde_json::from_str(text).map_err(|e| file_error(e.to_string()))?;
+        let file: ScenarioFile =
+            serde_json::from_str(text).map_err(|e| file_error(e.to_string()))?;
         Scenario::from_parts(file)
     }
 
@@ -142,7 +149,8 @@ impl Scenario {
             (None, Some(requests)) => Scenario::Requests(requests),
             _ => {
                 return Err(file_error(
-                    "a scenario file has exactly one top-level table: [cluster] or [requests]".into(),
+                    "a scenario file has exactly one top-level table: [cluster] or [requests]"
+                        .into(),
                 ));
             }
         };

@@ -229,7 +229,11 @@ impl<'a> Engine<'a> {
             .iter()
             .map(|&(s, r, n)| {
                 let service = &spec.services[s].name;
-                (format!("{service}-{r}"), service.clone(), node_names[n].clone())
+                (
+                    format!("{service}-{r}"),
+                    service.clone(),
+                    node_names[n].clone(),
+                )
             })
             .collect();
         let service_names: Vec<String> = spec.services.iter().map(|s| s.name.clone()).collect();
@@ -237,7 +241,12 @@ impl<'a> Engine<'a> {
         let steps = (spec.duration.as_millis() / step_ms) as usize;
         let end_ms = start.saturating_add(steps as i64 * step_ms);
         let faults = plan_faults(spec, &placement, &mut stream(seed, label::FAULT_SCHEDULE));
-        let shape = DemandShape::new(&spec.workload, spec.start, spec.duration, &mut stream(seed, label::WORKLOAD));
+        let shape = DemandShape::new(
+            &spec.workload,
+            spec.start,
+            spec.duration,
+            &mut stream(seed, label::WORKLOAD),
+        );
         let recorder = Recorder::new(
             &node_names,
             &replica_names,
@@ -275,9 +284,13 @@ impl<'a> Engine<'a> {
     fn label_interval_faults(&mut self, service_names: &[String]) -> Result<()> {
         for f in &self.faults {
             let (kind, impact_start) = match f.effect {
-                FaultEffect::CpuHog { ramp, .. } => (FaultKind::CpuHog, f.start_ms + ramp.as_millis()),
+                FaultEffect::CpuHog { ramp, .. } => {
+                    (FaultKind::CpuHog, f.start_ms + ramp.as_millis())
+                }
                 FaultEffect::SlowNode { .. } => (FaultKind::SlowNode, f.start_ms),
-                FaultEffect::NetworkDegradation { .. } => (FaultKind::NetworkDegradation, f.start_ms),
+                FaultEffect::NetworkDegradation { .. } => {
+                    (FaultKind::NetworkDegradation, f.start_ms)
+                }
                 FaultEffect::CrashLoop { .. } => (FaultKind::CrashLoop, f.start_ms),
                 FaultEffect::DependencyFailure { ramp, .. } => {
                     (FaultKind::DependencyFailure, f.start_ms + ramp.as_millis())
@@ -286,7 +299,13 @@ impl<'a> Engine<'a> {
                 _ => continue,
             };
             let scope = self.scope_of(f.target, service_names);
-            push_label(&mut self.labels, kind, impact_start, f.end_ms.min(self.end_ms), scope)?;
+            push_label(
+                &mut self.labels,
+                kind,
+                impact_start,
+                f.end_ms.min(self.end_ms),
+                scope,
+            )?;
         }
         Ok(())
     }
@@ -348,7 +367,11 @@ impl<'a> Engine<'a> {
 
     /// Collects the effects of the faults active in `[t0, t1)`.
     fn apply_faults(&mut self, t0: i64, t1: i64) {
-        let (n, s, r) = (self.nodes.len(), self.spec.services.len(), self.replicas.len());
+        let (n, s, r) = (
+            self.nodes.len(),
+            self.spec.services.len(),
+            self.replicas.len(),
+        );
         self.effects.reset(n, s, r);
         let e = &mut self.effects;
         for f in &self.faults {
@@ -358,7 +381,11 @@ impl<'a> Engine<'a> {
             let active = f.start_ms <= t0 && t0 < f.end_ms;
             let ramp_fraction = |ramp: homeostat_core::Duration| {
                 let ramp = ramp.as_millis();
-                if ramp <= 0 { 1.0 } else { ((t0 - f.start_ms) as f64 / ramp as f64).clamp(0.0, 1.0) }
+                if ramp <= 0 {
+                    1.0
+                } else {
+                    ((t0 - f.start_ms) as f64 / ramp as f64).clamp(0.0, 1.0)
+                }
             };
             match (f.effect.clone(), f.target) {
                 (FaultEffect::Crash, ResolvedTarget::Replica(r)) if f.start_ms >= t0 => {
@@ -371,7 +398,9 @@ impl<'a> Engine<'a> {
                 (FaultEffect::CpuHog { cores, ramp }, ResolvedTarget::Node(n)) => {
                     e.hog_cores[n] += cores * ramp_fraction(ramp);
                 }
-                (FaultEffect::SlowNode { factor }, ResolvedTarget::Node(n)) => e.slowdown[n] *= factor,
+                (FaultEffect::SlowNode { factor }, ResolvedTarget::Node(n)) => {
+                    e.slowdown[n] *= factor
+                }
                 (FaultEffect::NetworkDegradation { latency_ms, loss }, ResolvedTarget::Node(n)) => {
                     e.net_ms[n] += latency_ms;
                     e.net_loss[n] = 1.0 - (1.0 - e.net_loss[n]) * (1.0 - loss);
@@ -433,7 +462,9 @@ impl<'a> Engine<'a> {
 
     /// Takes replica `r` down at `t`; returns when it will be back.
     fn kill(&mut self, r: usize, t: i64) -> i64 {
-        let restart = self.spec.services[self.replicas[r].service].restart.as_millis();
+        let restart = self.spec.services[self.replicas[r].service]
+            .restart
+            .as_millis();
         let replica = &mut self.replicas[r];
         replica.up = false;
         // Down for at least one step, so the outage is observable.
@@ -489,7 +520,11 @@ impl<'a> Engine<'a> {
                 } else {
                     let workers = f64::from(self.spec.services[replica.service].workers);
                     let share = cores * replica_demand[r] / d;
-                    if share > 0.0 { (workers / share).max(d / cores) } else { MAX_STRETCH }
+                    if share > 0.0 {
+                        (workers / share).max(d / cores)
+                    } else {
+                        MAX_STRETCH
+                    }
                 };
                 stretch.min(MAX_STRETCH)
             })
@@ -514,7 +549,8 @@ impl<'a> Engine<'a> {
             .collect();
         let service_rate = spec.request_rate * demand;
         if up.is_empty() {
-            let lost = Poisson::new(service_rate * dt).map_or(0.0, |p| p.sample(&mut self.replicas[0].rng));
+            let lost = Poisson::new(service_rate * dt)
+                .map_or(0.0, |p| p.sample(&mut self.replicas[0].rng));
             self.stats.unserved += lost as u64;
             return Ok([f64::NAN, f64::NAN, 0.0, 0.0, 0.0]);
         }
@@ -539,7 +575,10 @@ impl<'a> Engine<'a> {
             let total = backlog + arrivals;
             let servable = total.min(capacity * dt);
             // Stochastic rounding keeps counts integral and unbiased.
-            let served = (servable + replica.rng.r#gen::<f64>()).floor().min(total).max(0.0);
+            let served = (servable + replica.rng.r#gen::<f64>())
+                .floor()
+                .min(total)
+                .max(0.0);
             let mut queued = total - served;
             let limit = f64::from(spec.queue_limit);
             let rejected = if queued > limit {
@@ -564,10 +603,18 @@ impl<'a> Engine<'a> {
                 (0.0, 1.0, 0.0)
             };
             let overflow = (arrivals - capacity * dt).max(0.0);
-            let busy = if queued > 0.5 { workers } else { (lambda / mu).min(workers) };
+            let busy = if queued > 0.5 {
+                workers
+            } else {
+                (lambda / mu).min(workers)
+            };
             replica.queue_depth = queued + steady_queue;
             replica.in_flight = busy + replica.queue_depth;
-            let disk_error = if self.nodes[node].disk_full { DISK_FULL_ERROR_RATE } else { 0.0 };
+            let disk_error = if self.nodes[node].disk_full {
+                DISK_FULL_ERROR_RATE
+            } else {
+                0.0
+            };
             let ok_prob = (1.0 - spec.base_error_rate)
                 * (1.0 - self.effects.dep_error[s])
                 * (1.0 - self.effects.net_loss[node])
@@ -594,7 +641,11 @@ impl<'a> Engine<'a> {
 
     /// Draws latency samples (into `self.samples`), turns the share above the
     /// timeout into timeouts, and updates the request and error counters.
-    fn sample_latencies_and_count(&mut self, spec: &ServiceSpec, steps: &[ReplicaStep]) -> Result<()> {
+    fn sample_latencies_and_count(
+        &mut self,
+        spec: &ServiceSpec,
+        steps: &[ReplicaStep],
+    ) -> Result<()> {
         self.samples.clear();
         let timeout = spec.timeout.as_secs_f64();
         let total_served: u64 = steps.iter().map(|x| x.served).sum();
@@ -620,7 +671,8 @@ impl<'a> Engine<'a> {
                     self.samples.push(latency.min(timeout));
                 }
                 let fraction = over as f64 / n as f64;
-                timeouts = ((step.served as f64 * fraction) + replica.rng.r#gen::<f64>()).floor() as u64;
+                timeouts =
+                    ((step.served as f64 * fraction) + replica.rng.r#gen::<f64>()).floor() as u64;
                 timeouts = timeouts.min(step.served);
             }
             let completed = step.served - timeouts;
@@ -651,8 +703,9 @@ impl<'a> Engine<'a> {
             let service = &self.spec.services[self.replicas[r].service];
             let replica = &mut self.replicas[r];
             replica.leak_mib += leak * dt;
-            replica.memory_mib =
-                service.memory_mib + replica.leak_mib + service.memory_per_request_mib * replica.in_flight;
+            replica.memory_mib = service.memory_mib
+                + replica.leak_mib
+                + service.memory_per_request_mib * replica.in_flight;
             if replica.memory_mib > service.memory_limit_mib {
                 self.oom_kill(r, t1)?;
             }
@@ -666,7 +719,11 @@ impl<'a> Engine<'a> {
                 }
                 let largest = (0..self.replicas.len())
                     .filter(|&r| self.replicas[r].up && self.replicas[r].node == n)
-                    .max_by(|&a, &b| self.replicas[a].memory_mib.total_cmp(&self.replicas[b].memory_mib));
+                    .max_by(|&a, &b| {
+                        self.replicas[a]
+                            .memory_mib
+                            .total_cmp(&self.replicas[b].memory_mib)
+                    });
                 match largest {
                     Some(r) => self.oom_kill(r, t1)?,
                     None => break,
@@ -680,7 +737,11 @@ impl<'a> Engine<'a> {
         self.stats.oom_kills += 1;
         let leaking = self.effects.leak_mib_per_ms[r] > 0.0;
         let back = self.kill(r, t);
-        let kind = if leaking { FaultKind::MemoryLeak } else { FaultKind::Other("oom_kill".into()) };
+        let kind = if leaking {
+            FaultKind::MemoryLeak
+        } else {
+            FaultKind::Other("oom_kill".into())
+        };
         let scope = self.replica_scope(r);
         push_label(&mut self.labels, kind, t, back, scope)
     }
@@ -701,7 +762,8 @@ impl<'a> Engine<'a> {
             let fill_rate = self.effects.disk_fill_gib_per_ms[n];
             let fill_end = self.effects.disk_fill_end[n];
             let node = &mut self.nodes[n];
-            node.disk_base_gib = (node.disk_base_gib + node.disk_growth_gib_per_ms * dt).min(node.disk_gib);
+            node.disk_base_gib =
+                (node.disk_base_gib + node.disk_growth_gib_per_ms * dt).min(node.disk_gib);
             if fill_rate > 0.0 {
                 node.disk_fill_gib += fill_rate * dt;
             } else {
@@ -711,7 +773,13 @@ impl<'a> Engine<'a> {
             node.disk_full = node.disk_base_gib + node.disk_fill_gib >= node.disk_gib;
             if node.disk_full && !was_full && fill_rate > 0.0 {
                 let scope = Scope::Node(node.name.clone());
-                push_label(&mut self.labels, FaultKind::DiskFull, t1, fill_end.min(self.end_ms), scope)?;
+                push_label(
+                    &mut self.labels,
+                    FaultKind::DiskFull,
+                    t1,
+                    fill_end.min(self.end_ms),
+                    scope,
+                )?;
             }
         }
         Ok(())
@@ -720,10 +788,10 @@ impl<'a> Engine<'a> {
     fn record(&mut self, t1: i64, cpu_demand: &[f64], service_gauges: &[[f64; 5]]) {
         self.recorder.begin_row(Timestamp::from_millis(t1));
         let nodes_block = NODE_METRICS.len();
-        for n in 0..self.nodes.len() {
+        for (n, demand) in cpu_demand.iter().enumerate() {
             let memory = self.node_memory_mib(n) * MIB;
             let node = &self.nodes[n];
-            let cpu = (cpu_demand[n] / node.cores).min(1.0);
+            let cpu = (demand / node.cores).min(1.0);
             let disk = (node.disk_base_gib + node.disk_fill_gib).min(node.disk_gib) * GIB;
             let values = [cpu, memory, node.rx_bytes, node.tx_bytes, disk];
             self.recorder.observe(Target {
@@ -757,9 +825,20 @@ impl<'a> Engine<'a> {
     }
 }
 
-fn push_label(labels: &mut Vec<Fault>, kind: FaultKind, start: i64, end: i64, scope: Scope) -> Result<()> {
+fn push_label(
+    labels: &mut Vec<Fault>,
+    kind: FaultKind,
+    start: i64,
+    end: i64,
+    scope: Scope,
+) -> Result<()> {
     if end > start {
-        labels.push(Fault::new(kind, Timestamp::from_millis(start), Timestamp::from_millis(end), scope)?);
+        labels.push(Fault::new(
+            kind,
+            Timestamp::from_millis(start),
+            Timestamp::from_millis(end),
+            scope,
+        )?);
     }
     Ok(())
 }

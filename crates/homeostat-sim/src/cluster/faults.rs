@@ -48,7 +48,11 @@ pub(crate) fn place_replicas(spec: &ClusterSpec) -> Placement {
 
 /// All faults of the run: the scheduled ones, then the random ones, sorted
 /// by start. `spec` must have been validated.
-pub(crate) fn plan_faults(spec: &ClusterSpec, placement: &Placement, rng: &mut SimRng) -> Vec<PlannedFault> {
+pub(crate) fn plan_faults(
+    spec: &ClusterSpec,
+    placement: &Placement,
+    rng: &mut SimRng,
+) -> Vec<PlannedFault> {
     let start = spec.start.as_millis();
     let node_names = spec.node_names();
     let mut planned: Vec<PlannedFault> = spec
@@ -98,15 +102,25 @@ fn resolve(
 ) -> Option<PlannedFault> {
     let target = match &f.target {
         Target::Node(name) => ResolvedTarget::Node(node_names.iter().position(|n| n == name)?),
-        Target::Service(name) => ResolvedTarget::Service(spec.services.iter().position(|s| &s.name == name)?),
+        Target::Service(name) => {
+            ResolvedTarget::Service(spec.services.iter().position(|s| &s.name == name)?)
+        }
         Target::Replica { service, index } => {
             let s = spec.services.iter().position(|x| &x.name == service)?;
-            ResolvedTarget::Replica(placement.iter().position(|&(ps, pr, _)| ps == s && pr == *index)?)
+            ResolvedTarget::Replica(
+                placement
+                    .iter()
+                    .position(|&(ps, pr, _)| ps == s && pr == *index)?,
+            )
         }
     };
     let start_ms = start.saturating_add(f.at.as_millis());
     // A crash has no duration of its own; keep the interval non-empty.
-    let duration = if f.fault == FaultEffect::Crash { 1 } else { f.duration.as_millis() };
+    let duration = if f.fault == FaultEffect::Crash {
+        1
+    } else {
+        f.duration.as_millis()
+    };
     Some(PlannedFault {
         effect: f.fault.clone(),
         target,
@@ -131,7 +145,9 @@ fn draw_fault(
     let node = rng.gen_range(0..nodes.max(1));
     let service = rng.gen_range(0..spec.services.len().max(1));
     let up_to_ramp = |rng: &mut SimRng| {
-        Duration::from_millis(uniform(rng, 120_000.0, 600_000.0).min(duration_ms as f64 / 2.0) as i64)
+        Duration::from_millis(
+            uniform(rng, 120_000.0, 600_000.0).min(duration_ms as f64 / 2.0) as i64,
+        )
     };
     let (effect, target) = match kind {
         "memory_leak" => {
@@ -140,15 +156,23 @@ fn draw_fault(
             let headroom = svc.memory_limit_mib - svc.memory_mib;
             let oom_after_minutes = uniform(rng, 0.3, 0.9) * minutes;
             let mib_per_minute = headroom / oom_after_minutes.max(1.0);
-            (FaultEffect::MemoryLeak { mib_per_minute }, ResolvedTarget::Replica(replica))
+            (
+                FaultEffect::MemoryLeak { mib_per_minute },
+                ResolvedTarget::Replica(replica),
+            )
         }
         "cpu_hog" => {
             let cores = node_cores(spec, node) * uniform(rng, 0.6, 1.0);
             let ramp = up_to_ramp(rng);
-            (FaultEffect::CpuHog { cores, ramp }, ResolvedTarget::Node(node))
+            (
+                FaultEffect::CpuHog { cores, ramp },
+                ResolvedTarget::Node(node),
+            )
         }
         "slow_node" => (
-            FaultEffect::SlowNode { factor: uniform(rng, 2.0, 6.0) },
+            FaultEffect::SlowNode {
+                factor: uniform(rng, 2.0, 6.0),
+            },
             ResolvedTarget::Node(node),
         ),
         "network_degradation" => (
@@ -163,7 +187,10 @@ fn draw_fault(
             let free = group.disk_gib * (1.0 - group.disk_used_fraction);
             let full_after_hours = uniform(rng, 0.3, 0.8) * minutes / 60.0;
             let gib_per_hour = free / full_after_hours.max(1e-3);
-            (FaultEffect::DiskFill { gib_per_hour }, ResolvedTarget::Node(node))
+            (
+                FaultEffect::DiskFill { gib_per_hour },
+                ResolvedTarget::Node(node),
+            )
         }
         "crash_loop" => (
             FaultEffect::CrashLoop {
@@ -186,7 +213,11 @@ fn draw_fault(
         "crash" => (FaultEffect::Crash, ResolvedTarget::Replica(replica)),
         _ => return None,
     };
-    let duration_ms = if effect == FaultEffect::Crash { 1 } else { duration_ms };
+    let duration_ms = if effect == FaultEffect::Crash {
+        1
+    } else {
+        duration_ms
+    };
     Some(PlannedFault {
         effect,
         target,
@@ -223,7 +254,10 @@ mod tests {
         for &(_, _, n) in &placement {
             per_node[n] += 1;
         }
-        let (min, max) = (per_node.iter().min().unwrap(), per_node.iter().max().unwrap());
+        let (min, max) = (
+            per_node.iter().min().unwrap(),
+            per_node.iter().max().unwrap(),
+        );
         assert!(max - min <= 1, "{per_node:?}");
     }
 
@@ -238,7 +272,10 @@ mod tests {
         let per_day = spec.faults.random.as_ref().unwrap().per_day;
         let random = a.len() - spec.faults.scheduled.len();
         let expected = per_day * 30.0;
-        assert!((random as f64 - expected).abs() < 4.0 * expected.sqrt(), "{random} vs {expected}");
+        assert!(
+            (random as f64 - expected).abs() < 4.0 * expected.sqrt(),
+            "{random} vs {expected}"
+        );
         assert!(a.windows(2).all(|w| w[0].start_ms <= w[1].start_ms));
         assert!(a.iter().all(|f| f.end_ms > f.start_ms));
     }

@@ -105,7 +105,11 @@ impl Recorder {
         }
         for service in services {
             for (name, kind) in SERVICE_METRICS {
-                add(name, kind, Labels::from_pairs([("service", service.as_str())])?)?;
+                add(
+                    name,
+                    kind,
+                    Labels::from_pairs([("service", service.as_str())])?,
+                )?;
             }
         }
         let ncols = columns.len();

@@ -3,8 +3,8 @@
 use homeostat_core::Duration;
 
 use super::spec::{
-    default_start, BurstSpec, ClusterSpec, FaultEffect, FaultPlan, FaultSpec, NodeGroup, RandomFaults,
-    ScrapeSpec, ServiceSpec, Target, WorkloadSpec,
+    BurstSpec, ClusterSpec, FaultEffect, FaultPlan, FaultSpec, NodeGroup, RandomFaults, ScrapeSpec,
+    ServiceSpec, Target, WorkloadSpec, default_start,
 };
 use crate::ServiceTime;
 
@@ -21,7 +21,13 @@ fn nodes(count: u32, cores: f64, memory_gib: f64) -> NodeGroup {
     }
 }
 
-fn service(name: &str, replicas: u32, workers: u32, service_time: ServiceTime, rate: f64) -> ServiceSpec {
+fn service(
+    name: &str,
+    replicas: u32,
+    workers: u32,
+    service_time: ServiceTime,
+    rate: f64,
+) -> ServiceSpec {
     ServiceSpec {
         name: name.into(),
         replicas,
@@ -43,17 +49,59 @@ fn service(name: &str, replicas: u32, workers: u32, service_time: ServiceTime, r
 /// frontend, api and search: a small web stack.
 fn three_services() -> Vec<ServiceSpec> {
     vec![
-        service("frontend", 4, 32, ServiceTime::LogNormal { mean_ms: 15.0, cv: 1.0 }, 400.0),
-        service("api", 4, 16, ServiceTime::LogNormal { mean_ms: 25.0, cv: 1.2 }, 300.0),
-        service("search", 3, 8, ServiceTime::Pareto { mean_ms: 60.0, shape: 2.5 }, 60.0),
+        service(
+            "frontend",
+            4,
+            32,
+            ServiceTime::LogNormal {
+                mean_ms: 15.0,
+                cv: 1.0,
+            },
+            400.0,
+        ),
+        service(
+            "api",
+            4,
+            16,
+            ServiceTime::LogNormal {
+                mean_ms: 25.0,
+                cv: 1.2,
+            },
+            300.0,
+        ),
+        service(
+            "search",
+            3,
+            8,
+            ServiceTime::Pareto {
+                mean_ms: 60.0,
+                shape: 2.5,
+            },
+            60.0,
+        ),
     ]
 }
 
 /// The three above plus checkout and a batch worker.
 fn five_services() -> Vec<ServiceSpec> {
     let mut services = three_services();
-    services.push(service("checkout", 2, 8, ServiceTime::LogNormal { mean_ms: 40.0, cv: 0.8 }, 40.0));
-    services.push(service("worker", 2, 4, ServiceTime::Exponential { mean_ms: 200.0 }, 10.0));
+    services.push(service(
+        "checkout",
+        2,
+        8,
+        ServiceTime::LogNormal {
+            mean_ms: 40.0,
+            cv: 0.8,
+        },
+        40.0,
+    ));
+    services.push(service(
+        "worker",
+        2,
+        4,
+        ServiceTime::Exponential { mean_ms: 200.0 },
+        10.0,
+    ));
     services
 }
 
@@ -109,7 +157,9 @@ impl ClusterSpec {
             },
             faults: FaultPlan {
                 scheduled: vec![FaultSpec {
-                    fault: FaultEffect::MemoryLeak { mib_per_minute: 20.0 },
+                    fault: FaultEffect::MemoryLeak {
+                        mib_per_minute: 20.0,
+                    },
                     target: Target::Replica {
                         service: "api".into(),
                         index: 1,
@@ -132,7 +182,9 @@ impl ClusterSpec {
         spec.workload.diurnal_amplitude = 0.4;
         spec.faults = FaultPlan {
             scheduled: vec![FaultSpec {
-                fault: FaultEffect::MemoryLeak { mib_per_minute: 12.0 },
+                fault: FaultEffect::MemoryLeak {
+                    mib_per_minute: 12.0,
+                },
                 target: Target::Replica {
                     service: "api".into(),
                     index: 0,

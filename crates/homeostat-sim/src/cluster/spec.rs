@@ -432,16 +432,25 @@ impl ClusterSpec {
     /// Checks every parameter; the error names the first bad field.
     pub fn validate(&self) -> Result<()> {
         if self.duration.as_millis() <= 0 {
-            return Err(invalid("duration", format!("{} must be positive", self.duration)));
+            return Err(invalid(
+                "duration",
+                format!("{} must be positive", self.duration),
+            ));
         }
         if self.step.as_millis() < 100 {
-            return Err(invalid("step", format!("{} must be at least 100ms", self.step)));
+            return Err(invalid(
+                "step",
+                format!("{} must be at least 100ms", self.step),
+            ));
         }
         let steps = self.duration.as_millis() / self.step.as_millis();
         if steps > 10_000_000 {
             return Err(invalid(
                 "duration",
-                format!("{} at step {} is {steps} steps; at most 10 million", self.duration, self.step),
+                format!(
+                    "{} at step {} is {steps} steps; at most 10 million",
+                    self.duration, self.step
+                ),
             ));
         }
         if self.nodes.is_empty() || self.node_count() == 0 {
@@ -451,14 +460,27 @@ impl ClusterSpec {
         for (i, g) in self.nodes.iter().enumerate() {
             let f = |name: &str| format!("nodes[{i}].{name}");
             if g.prefix.is_empty() || !names.insert(g.prefix.clone()) {
-                return Err(invalid(f("prefix"), format!("{:?} must be non-empty and unique", g.prefix)));
+                return Err(invalid(
+                    f("prefix"),
+                    format!("{:?} must be non-empty and unique", g.prefix),
+                ));
             }
             check_range(&f("cores"), g.cores, 0.1, 1e4)?;
             check_range(&f("memory_gib"), g.memory_gib, 0.1, 1e5)?;
             check_range(&f("disk_gib"), g.disk_gib, 0.1, 1e6)?;
-            check_range(&f("system_memory_gib"), g.system_memory_gib, 0.0, g.memory_gib)?;
+            check_range(
+                &f("system_memory_gib"),
+                g.system_memory_gib,
+                0.0,
+                g.memory_gib,
+            )?;
             check_range(&f("disk_used_fraction"), g.disk_used_fraction, 0.0, 0.99)?;
-            check_range(&f("disk_growth_gib_per_day"), g.disk_growth_gib_per_day, 0.0, 1e5)?;
+            check_range(
+                &f("disk_growth_gib_per_day"),
+                g.disk_growth_gib_per_day,
+                0.0,
+                1e5,
+            )?;
         }
         if self.services.is_empty() {
             return Err(invalid("services", "at least one service is needed"));
@@ -467,27 +489,52 @@ impl ClusterSpec {
         for (i, s) in self.services.iter().enumerate() {
             let f = |name: &str| format!("services[{i}].{name}");
             if s.name.is_empty() || !names.insert(s.name.clone()) {
-                return Err(invalid(f("name"), format!("{:?} must be non-empty and unique", s.name)));
+                return Err(invalid(
+                    f("name"),
+                    format!("{:?} must be non-empty and unique", s.name),
+                ));
             }
             if s.replicas == 0 || s.replicas > 10_000 {
-                return Err(invalid(f("replicas"), format!("{} must be in 1..=10000", s.replicas)));
+                return Err(invalid(
+                    f("replicas"),
+                    format!("{} must be in 1..=10000", s.replicas),
+                ));
             }
             if s.workers == 0 || s.workers > 100_000 {
-                return Err(invalid(f("workers"), format!("{} must be in 1..=100000", s.workers)));
+                return Err(invalid(
+                    f("workers"),
+                    format!("{} must be in 1..=100000", s.workers),
+                ));
             }
             s.service_time.validate(&f("service_time"))?;
             check_range(&f("request_rate"), s.request_rate, 0.0, 1e7)?;
             check_range(&f("memory_mib"), s.memory_mib, 0.0, 1e7)?;
-            check_range(&f("memory_per_request_mib"), s.memory_per_request_mib, 0.0, 1e4)?;
-            check_range(&f("memory_limit_mib"), s.memory_limit_mib, s.memory_mib, 1e7)?;
+            check_range(
+                &f("memory_per_request_mib"),
+                s.memory_per_request_mib,
+                0.0,
+                1e4,
+            )?;
+            check_range(
+                &f("memory_limit_mib"),
+                s.memory_limit_mib,
+                s.memory_mib,
+                1e7,
+            )?;
             check_range(&f("request_kib"), s.request_kib, 0.0, 1e6)?;
             check_range(&f("response_kib"), s.response_kib, 0.0, 1e6)?;
             check_range(&f("base_error_rate"), s.base_error_rate, 0.0, 1.0)?;
             if s.timeout.as_millis() <= 0 {
-                return Err(invalid(f("timeout"), format!("{} must be positive", s.timeout)));
+                return Err(invalid(
+                    f("timeout"),
+                    format!("{} must be positive", s.timeout),
+                ));
             }
             if s.restart.is_negative() {
-                return Err(invalid(f("restart"), format!("{} must not be negative", s.restart)));
+                return Err(invalid(
+                    f("restart"),
+                    format!("{} must not be negative", s.restart),
+                ));
             }
         }
         self.workload.validate()?;
@@ -505,10 +552,15 @@ impl ClusterSpec {
         let nodes = self.node_names();
         for (i, spec) in self.faults.scheduled.iter().enumerate() {
             let f = |name: &str| format!("faults.scheduled[{i}].{name}");
-            if spec.at.is_negative() || spec.duration.as_millis() <= 0 && spec.fault != FaultEffect::Crash {
+            if spec.at.is_negative()
+                || spec.duration.as_millis() <= 0 && spec.fault != FaultEffect::Crash
+            {
                 return Err(invalid(
                     f("at"),
-                    format!("at {} must not be negative and duration {} must be positive", spec.at, spec.duration),
+                    format!(
+                        "at {} must not be negative and duration {} must be positive",
+                        spec.at, spec.duration
+                    ),
                 ));
             }
             spec.fault.validate(&f("fault"))?;
@@ -539,7 +591,10 @@ impl ClusterSpec {
                 if !FAULT_KIND_NAMES.contains(&kind.as_str()) {
                     return Err(invalid(
                         "faults.random.kinds",
-                        format!("unknown kind {kind:?}; known: {}", FAULT_KIND_NAMES.join(", ")),
+                        format!(
+                            "unknown kind {kind:?}; known: {}",
+                            FAULT_KIND_NAMES.join(", ")
+                        ),
                     ));
                 }
             }
@@ -563,14 +618,22 @@ impl ClusterSpec {
 
 impl WorkloadSpec {
     fn validate(&self) -> Result<()> {
-        check_range("workload.diurnal_amplitude", self.diurnal_amplitude, 0.0, 0.99)?;
+        check_range(
+            "workload.diurnal_amplitude",
+            self.diurnal_amplitude,
+            0.0,
+            0.99,
+        )?;
         check_range("workload.peak_hour", self.peak_hour, 0.0, 24.0)?;
         check_range("workload.weekend_factor", self.weekend_factor, 0.0, 100.0)?;
         if let Some(b) = &self.bursts {
             check_range("workload.bursts.per_day", b.per_day, 0.0, 1e4)?;
             check_range("workload.bursts.multiplier", b.multiplier, 0.0, 1e3)?;
             if b.duration.as_millis() <= 0 {
-                return Err(invalid("workload.bursts.duration", format!("{} must be positive", b.duration)));
+                return Err(invalid(
+                    "workload.bursts.duration",
+                    format!("{} must be positive", b.duration),
+                ));
             }
         }
         Ok(())

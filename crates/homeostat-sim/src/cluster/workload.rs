@@ -22,7 +22,12 @@ pub(crate) struct DemandShape {
 
 impl DemandShape {
     /// Draws the bursts of `[start, start + duration)` from `rng`.
-    pub(crate) fn new(spec: &WorkloadSpec, start: Timestamp, duration: Duration, rng: &mut SimRng) -> Self {
+    pub(crate) fn new(
+        spec: &WorkloadSpec,
+        start: Timestamp,
+        duration: Duration,
+        rng: &mut SimRng,
+    ) -> Self {
         let mut bursts = Vec::new();
         let mut burst_multiplier = 1.0;
         if let Some(b) = &spec.bursts
@@ -57,7 +62,11 @@ impl DemandShape {
             + spec.diurnal_amplitude
                 * (2.0 * std::f64::consts::PI * (hour - spec.peak_hour) / 24.0).cos();
         let weekday = (t_ms.div_euclid(86_400_000) + EPOCH_WEEKDAY).rem_euclid(7);
-        let weekly = if weekday >= 5 { spec.weekend_factor } else { 1.0 };
+        let weekly = if weekday >= 5 {
+            spec.weekend_factor
+        } else {
+            1.0
+        };
         let in_burst = self.bursts.iter().any(|&(s, e)| s <= t_ms && t_ms < e);
         let burst = if in_burst { self.burst_multiplier } else { 1.0 };
         diurnal * weekly * burst
@@ -91,7 +100,12 @@ mod tests {
             peak_hour: 14.0,
             ..WorkloadSpec::default()
         };
-        let shape = DemandShape::new(&spec, Timestamp::EPOCH, Duration::from_days(1), &mut stream(1, 0));
+        let shape = DemandShape::new(
+            &spec,
+            Timestamp::EPOCH,
+            Duration::from_days(1),
+            &mut stream(1, 0),
+        );
         let at = |h: f64| shape.factor((h * 3_600_000.0) as i64);
         assert!((at(14.0) - 1.5).abs() < 1e-9);
         assert!((at(2.0) - 0.5).abs() < 1e-9);
@@ -103,7 +117,12 @@ mod tests {
             weekend_factor: 0.5,
             ..WorkloadSpec::default()
         };
-        let shape = DemandShape::new(&spec, Timestamp::EPOCH, Duration::from_days(7), &mut stream(1, 0));
+        let shape = DemandShape::new(
+            &spec,
+            Timestamp::EPOCH,
+            Duration::from_days(7),
+            &mut stream(1, 0),
+        );
         // 1970-01-03 was a Saturday, 1970-01-05 a Monday.
         assert_eq!(shape.factor(2 * 86_400_000 + 1), 0.5);
         assert_eq!(shape.factor(4 * 86_400_000 + 1), 1.0);
@@ -120,7 +139,12 @@ mod tests {
             }),
             ..WorkloadSpec::default()
         };
-        let shape = DemandShape::new(&spec, Timestamp::EPOCH, Duration::from_days(100), &mut stream(2, 0));
+        let shape = DemandShape::new(
+            &spec,
+            Timestamp::EPOCH,
+            Duration::from_days(100),
+            &mut stream(2, 0),
+        );
         let n = shape.burst_count() as f64;
         assert!((n - 1000.0).abs() < 150.0, "{n} bursts");
         let (s, _) = shape.bursts[0];
