@@ -305,7 +305,11 @@ fn series_counts_add_up_and_have_the_documented_columns() {
     .unwrap();
     let start = Timestamp::from_secs(1_700_000_000);
     let frame = run.series(start).unwrap();
-    assert_eq!(frame.index()[0], start);
+    // Rows are stamped at the end of their interval (1 s by default).
+    assert_eq!(
+        frame.index()[0],
+        start + homeostat_core::Duration::from_secs(1)
+    );
     assert!(frame.nrows() >= 60 && frame.nrows() <= 63);
     let ok: f64 = frame.column(r#"requests{outcome="ok"}"#).unwrap().sum();
     assert_eq!(ok as usize, run.records().len());

@@ -61,10 +61,12 @@ impl RequestRun {
         RunSummary::of(&self.scenario, records)
     }
 
-    /// Per-interval metrics on a grid of `series_step_ms`, the first row at
-    /// `start` (which stands for simulated time 0). Each row covers
-    /// `[t, t + step)` and counts the requests whose client-visible outcome
-    /// fell in it (the way a Prometheus counter sees them):
+    /// Per-interval metrics on a grid of `series_step_ms`, where `start`
+    /// stands for simulated time 0. Like a scrape, and like the cluster
+    /// mode, each row is stamped at the end of the interval it describes:
+    /// the row at `t` covers `[t - step, t)` and counts the requests whose
+    /// client-visible outcome fell in it (the way a Prometheus counter sees
+    /// them):
     ///
     /// - `requests{outcome="ok"}` (and `error`, `timeout`, `rejected`);
     /// - `latency_p50_seconds`, `latency_p99_seconds`: quantiles of the

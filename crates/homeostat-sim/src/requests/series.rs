@@ -48,7 +48,8 @@ pub(super) fn build_series(
     }
 
     let step = Duration::from_millis(scenario.series_step_ms as i64);
-    let index = (0..rows)
+    // Each row is stamped at the end of its interval, like a scrape.
+    let index = (1..=rows)
         .map(|row| {
             step.checked_mul(row as i64)
                 .and_then(|offset| start.checked_add(offset))
