@@ -1,9 +1,25 @@
 """Checks that `homeostat demo` wrote a summary with the expected keys and sane values."""
 
 import json
+import math
 import sys
 
 EXPECTED_STATUSES = {"not_available", "ok"}
+
+
+def check_simulation(figures: dict) -> None:
+    """The simulation stage of a --quick run: 6 h of the mixed-faults cluster at 10 s."""
+    for key in ("simulated_hours", "scrapes", "metrics", "missing_fraction", "faults_injected",
+                "labelled_intervals", "requests", "error_rate", "oom_kills", "crashes"):
+        assert key in figures, f"simulation figures lack {key!r}"
+        assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["simulated_hours"] == 6, figures
+    assert figures["scrapes"] == 6 * 360, figures
+    assert figures["labelled_intervals"] >= 1, figures
+    assert figures["metrics"] == 20 * 5 + 15 * 4 + 5 * 5, figures
+    assert 0 < figures["missing_fraction"] < 0.05, figures
+    assert figures["requests"] > 1e6, figures
+    assert figures["error_rate"] < 0.5, figures
 
 
 def main(path: str) -> None:
@@ -17,8 +33,13 @@ def main(path: str) -> None:
     assert len(stages) == 7, f"expected 7 stages, found {len(stages)}"
     for stage in stages:
         assert stage["status"] in EXPECTED_STATUSES, f"unexpected status in {stage}"
-    print(f"summary.json ok: {len(stages)} stages, "
-          f"{sum(s['status'] == 'ok' for s in stages)} ran")
+        if stage["status"] == "ok":
+            assert stage.get("figures"), f"a stage that ran reports figures: {stage}"
+    simulation = stages[0]
+    assert simulation["provided_by"] == "homeostat-sim" and simulation["status"] == "ok", simulation
+    check_simulation(simulation["figures"])
+    ran = sum(s["status"] == "ok" for s in stages)
+    print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 
 
 if __name__ == "__main__":

@@ -70,12 +70,12 @@ const STAGES: [(&str, &str); 7] = [
 pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output directory {}", args.out.display()))?;
-    println!(
+    say!(
         "homeostat demo (seed {}{})",
         args.seed,
         if args.quick { ", quick" } else { "" }
     );
-    println!();
+    say!("");
 
     let mut stages: Vec<StageOutcome> = STAGES
         .iter()
@@ -89,14 +89,14 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     stages[0].figures = simulate_cluster(args)?;
     stages[0].status = StageStatus::Ok;
 
-    println!();
-    println!("{:<42} {:<20} status", "stage", "crate");
+    say!("");
+    say!("{:<42} {:<20} status", "stage", "crate");
     for s in &stages {
         let status = match s.status {
             StageStatus::Ok => "ok",
             StageStatus::NotAvailable => "not available in this build",
         };
-        println!("{:<42} {:<20} {status}", s.stage, s.provided_by);
+        say!("{:<42} {:<20} {status}", s.stage, s.provided_by);
     }
 
     let summary = Summary {
@@ -107,16 +107,17 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     };
     let path = args.out.join("summary.json");
     write_json(&summary, &path)?;
-    println!();
-    println!("wrote {}", path.display());
+    say!("");
+    say!("wrote {}", path.display());
     Ok(())
 }
 
-/// Stage 1: a day (3 hours with `--quick`) of the mixed-faults cluster.
+/// Stage 1: a day (6 hours with `--quick`, enough for the scheduled leak's
+/// first OOM kill) of the mixed-faults cluster.
 fn simulate_cluster(args: &DemoArgs) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let mut spec = ClusterSpec::mixed_faults();
     spec.duration = if args.quick {
-        Duration::from_hours(3)
+        Duration::from_hours(6)
     } else {
         Duration::from_hours(24)
     };
@@ -130,14 +131,14 @@ fn simulate_cluster(args: &DemoArgs) -> anyhow::Result<BTreeMap<&'static str, f6
     let error_rate = s.errors as f64 / s.requests.max(1) as f64;
     let missing =
         run.frame.missing_count() as f64 / (run.frame.nrows() * run.frame.ncols()).max(1) as f64;
-    println!(
+    say!(
         "simulate: {} of the mixed-faults cluster ({} nodes, {} services) in {:.2?}",
         spec.duration,
         spec.node_count(),
         spec.services.len(),
         elapsed
     );
-    println!(
+    say!(
         "  {} scrapes x {} metrics ({:.2} % missing), {} faults injected, {} labelled intervals",
         run.frame.nrows(),
         run.frame.ncols(),
@@ -145,7 +146,7 @@ fn simulate_cluster(args: &DemoArgs) -> anyhow::Result<BTreeMap<&'static str, f6
         s.faults_injected,
         run.labels.len()
     );
-    println!(
+    say!(
         "  {} requests, {:.3} % failed, {} OOM kills, {} crashes",
         s.requests,
         100.0 * error_rate,

@@ -71,7 +71,7 @@ fn run_cluster(mut spec: ClusterSpec, args: &SimulateArgs) -> anyhow::Result<()>
     write_wide_csv(&run.frame, &args.out)?;
     write_labels_json(&run.labels, &args.labels)?;
     let s = &run.stats;
-    println!(
+    say!(
         "simulated {} of {} nodes and {} services at {} in {:.2?} (seed {})",
         spec.duration,
         spec.node_count(),
@@ -80,19 +80,19 @@ fn run_cluster(mut spec: ClusterSpec, args: &SimulateArgs) -> anyhow::Result<()>
         elapsed,
         args.seed
     );
-    println!(
+    say!(
         "{} rows x {} metrics -> {}",
         run.frame.nrows(),
         run.frame.ncols(),
         args.out.display()
     );
-    println!(
+    say!(
         "{} faults injected, {} labelled intervals -> {}",
         s.faults_injected,
         run.labels.len(),
         args.labels.display()
     );
-    println!(
+    say!(
         "{} requests, {} failed ({:.3} %), {} OOM kills, {} crashes",
         s.requests,
         s.errors,
@@ -132,7 +132,7 @@ fn run_requests(mut spec: RequestScenario, args: &SimulateArgs) -> anyhow::Resul
     let summary = run.summary();
     let summary_path = args.out.with_extension("summary.json");
     write_json(&summary, &summary_path).context("cannot write the run summary")?;
-    println!(
+    say!(
         "simulated {} requests over {:.0} s on {} backends (router {:?}, seed {})",
         run.records().len(),
         spec.duration_secs,
@@ -140,8 +140,8 @@ fn run_requests(mut spec: RequestScenario, args: &SimulateArgs) -> anyhow::Resul
         args.router,
         args.seed
     );
-    println!("{}", serde_json::to_string_pretty(&summary)?);
-    println!(
+    say!("{}", serde_json::to_string_pretty(&summary)?);
+    say!(
         "series -> {}, summary -> {}",
         args.out.display(),
         summary_path.display()

@@ -47,6 +47,13 @@ fn quick_demo_writes_a_summary_with_every_stage() {
         assert!(stage["stage"].is_string() && stage["provided_by"].is_string());
         assert!(stage["status"].is_string());
     }
+    // The simulator has landed: its stage ran and reports what it computed.
+    let sim = &stages[0];
+    assert_eq!(sim["status"], "ok");
+    assert_eq!(sim["figures"]["scrapes"], 6.0 * 360.0);
+    assert!(sim["figures"]["labelled_intervals"].as_f64().unwrap() >= 1.0);
+    assert!(sim["figures"]["requests"].as_f64().unwrap() > 1e6);
+    assert!(out_dir.join("trace.csv").exists() && out_dir.join("labels.json").exists());
 }
 
 #[test]
@@ -94,4 +101,137 @@ fn an_unwritable_output_directory_is_a_clear_error() {
         stderr.starts_with("error: cannot create output directory"),
         "{stderr}"
     );
+}
+
+#[test]
+fn simulate_writes_a_wide_csv_and_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, labels) = (dir.path().join("trace.csv"), dir.path().join("labels.json"));
+    let out = homeostat()
+        .args([
+            "simulate",
+            "--scenario",
+            "leak",
+            "--duration",
+            "2h",
+            "--step",
+            "30s",
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(&csv)
+        .arg("--labels")
+        .arg(&labels)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("timestamp,"));
+    assert!(
+        header.contains(
+            r#""http_requests_total{instance=""api-1"",node=""node-5"",service=""api""}""#
+        )
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 240);
+    assert!(rows[0].starts_with("2026-01-05T00:00:30Z,"));
+    let labels: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&labels).unwrap()).unwrap();
+    let faults = labels["faults"].as_array().unwrap();
+    // The leak starts at 1 h and needs about 77 minutes to reach the OOM.
+    assert!(faults.is_empty() || faults[0]["kind"] == "memory_leak");
+}
+
+#[test]
+fn simulate_runs_request_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("series.csv");
+    let out = homeostat()
+        .args([
+            "simulate",
+            "--scenario",
+            "slow-backend",
+            "--duration",
+            "20s",
+            "--out",
+        ])
+        .arg(&csv)
+        .arg("--labels")
+        .arg(dir.path().join("labels.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("series.summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(summary["requests"].as_u64().unwrap() > 15_000);
+    assert_eq!(summary["backends"].as_array().unwrap().len(), 11);
+}
+
+#[test]
+fn simulate_reports_bad_scenarios_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "[cluster]\nduration = \"1h\"\nnodes = []\nservices = []\nbogus = 1\n",
+    )
+    .unwrap();
+    let out = homeostat()
+        .arg("simulate")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("bogus") && stderr.contains("line 5"),
+        "{stderr}"
+    );
+
+    let out = homeostat()
+        .args(["simulate", "--duration", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = homeostat()
+        .args(["simulate", "--scenario", "chaos"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("mixed-faults")
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = homeostat()
+        .args(["demo", "--quick", "--out"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away, as with `| head -1`
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
