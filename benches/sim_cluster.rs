@@ -2,7 +2,7 @@
 //! at a 10 s scrape step. The target is 24 h of a 20-node,
 //! 5-service cluster in under 2 s.
 //!
-//! `diurnal` is exactly that cluster (20 nodes, five services, 17 replicas)
+//! `diurnal` is exactly that cluster (20 nodes, five services, 15 replicas)
 //! with daily, weekly and burst demand and no faults; `mixed-faults` adds
 //! about eight random faults a day and a memory leak.
 
