@@ -236,6 +236,14 @@ pub struct Fault {
 
 impl Fault {
     /// A fault active over `[start, end)`; `end` must be after `start`.
+    ///
+    /// ```
+    /// use homeostat_core::{Error, Fault, FaultKind, Scope, Timestamp};
+    /// let t = Timestamp::from_secs;
+    /// assert!(Fault::new(FaultKind::DiskFull, t(0), t(60), Scope::Node("n1".into())).is_ok());
+    /// let err = Fault::new(FaultKind::DiskFull, t(60), t(0), Scope::Cluster).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidInterval { .. }));
+    /// ```
     pub fn new(kind: FaultKind, start: Timestamp, end: Timestamp, scope: Scope) -> Result<Self> {
         if end <= start {
             return Err(Error::InvalidInterval { start, end });
@@ -381,6 +389,17 @@ impl FaultLabels {
     /// Returns `Result` so that later validation (for example of overlapping
     /// faults of one scope) stays a compatible change; today every list of
     /// valid [`Fault`]s is accepted.
+    ///
+    /// ```
+    /// use homeostat_core::{Fault, FaultKind, FaultLabels, Scope, Timestamp};
+    /// let t = Timestamp::from_secs;
+    /// let labels = FaultLabels::new(vec![
+    ///     Fault::new(FaultKind::Crash, t(50), t(60), Scope::Cluster)?,
+    ///     Fault::new(FaultKind::Crash, t(10), t(20), Scope::Cluster)?,
+    /// ])?;
+    /// assert_eq!(labels.faults()[0].start(), t(10)); // sorted by start
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(mut faults: Vec<Fault>) -> Result<Self> {
         faults.sort();
         let latest_end = faults
@@ -442,6 +461,14 @@ impl FaultLabels {
     }
 
     /// Whether `t` lies inside any fault.
+    ///
+    /// ```
+    /// use homeostat_core::{Fault, FaultKind, FaultLabels, Scope, Timestamp};
+    /// let t = Timestamp::from_secs;
+    /// let labels = FaultLabels::new(vec![Fault::new(FaultKind::Crash, t(10), t(20), Scope::Cluster)?])?;
+    /// assert!(labels.is_faulty(t(10)) && !labels.is_faulty(t(20)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_faulty(&self, t: Timestamp) -> bool {
         let started = self.faults.partition_point(|f| f.start <= t);
         started > 0 && self.latest_end[started - 1] > t
@@ -468,6 +495,17 @@ impl FaultLabels {
     /// Whether some fault starts in `(t, t + horizon]`: the label of the
     /// sample at `t` for "predict a fault within `horizon`". A fault starting
     /// exactly at `t` does not count, since it can no longer be predicted.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Fault, FaultKind, FaultLabels, Scope, Timestamp};
+    /// let t = Timestamp::from_secs;
+    /// let labels = FaultLabels::new(vec![Fault::new(FaultKind::Crash, t(60), t(70), Scope::Cluster)?])?;
+    /// let h = Duration::from_secs(30);
+    /// assert!(labels.starts_within(t(30), h));   // 60 is in (30, 60]
+    /// assert!(!labels.starts_within(t(29), h));  // 60 is not in (29, 59]
+    /// assert!(!labels.starts_within(t(60), h));  // already started
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn starts_within(&self, t: Timestamp, horizon: Duration) -> bool {
         self.next_start_after(t)
             .is_some_and(|f| f.start <= t + horizon)

@@ -102,18 +102,42 @@ pub struct SeriesBuilder {
 
 impl SeriesBuilder {
     /// Sets the labels of the series.
+    ///
+    /// ```
+    /// use homeostat_core::{Labels, Series};
+    /// let s = Series::builder("up")?.labels(Labels::from_pairs([("job", "api")])?).build(vec![], vec![])?;
+    /// assert_eq!(s.key().to_string(), r#"up{job="api"}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn labels(mut self, labels: Labels) -> Self {
         self.key = self.key.with_labels(labels);
         self
     }
 
     /// Sets the ordering policy; the default is [`Order::RequireSorted`].
+    ///
+    /// ```
+    /// use homeostat_core::{Order, Series, Timestamp};
+    /// let t = Timestamp::from_secs;
+    /// let s = Series::builder("m")?.order(Order::Sort).build(vec![t(2), t(1)], vec![2.0, 1.0])?;
+    /// assert_eq!(s.timestamps(), &[t(1), t(2)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn order(mut self, order: Order) -> Self {
         self.order = order;
         self
     }
 
     /// Sets the duplicate policy; the default is [`Duplicates::Reject`].
+    ///
+    /// ```
+    /// use homeostat_core::{Duplicates, Series, Timestamp};
+    /// let t = Timestamp::from_secs;
+    /// let s = Series::builder("m")?.duplicates(Duplicates::KeepFirst)
+    ///     .build(vec![t(1), t(1)], vec![1.0, 2.0])?;
+    /// assert_eq!(s.values(), &[1.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn duplicates(mut self, duplicates: Duplicates) -> Self {
         self.duplicates = duplicates;
         self
@@ -123,6 +147,13 @@ impl SeriesBuilder {
     ///
     /// Fails when the lengths differ, a value is infinite, or the input breaks
     /// the chosen policies.
+    ///
+    /// ```
+    /// use homeostat_core::{Error, Series, Timestamp};
+    /// let err = Series::builder("m")?.build(vec![Timestamp::from_secs(1)], vec![]).unwrap_err();
+    /// assert!(matches!(err, Error::LengthMismatch { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self, timestamps: Vec<Timestamp>, values: Vec<f64>) -> Result<Series> {
         if timestamps.len() != values.len() {
             return Err(Error::length(
@@ -145,6 +176,13 @@ impl SeriesBuilder {
     }
 
     /// Builds from `(timestamp, value)` pairs.
+    ///
+    /// ```
+    /// use homeostat_core::{Series, Timestamp};
+    /// let s = Series::builder("m")?.build_from_points([(Timestamp::from_secs(1), 0.5)])?;
+    /// assert_eq!(s.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build_from_points(
         self,
         points: impl IntoIterator<Item = (Timestamp, f64)>,

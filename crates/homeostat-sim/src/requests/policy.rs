@@ -30,13 +30,7 @@ impl<'a> RequestContext<'a> {
     /// ```
     pub fn new(id: u64, now_secs: f64, hash_key: u64, in_flight: &'a [u32]) -> Self {
         let total_in_flight = in_flight.iter().map(|&n| u64::from(n)).sum();
-        RequestContext {
-            id,
-            now_secs,
-            hash_key,
-            in_flight,
-            total_in_flight,
-        }
+        RequestContext::with_total(id, now_secs, hash_key, in_flight, total_in_flight)
     }
 
     /// Built by the engine, which keeps the total up to date itself.
