@@ -115,6 +115,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// A quality mask disagrees with the values: `Missing` must mark exactly
+    /// the NaN values.
+    #[error(
+        "quality mask disagrees with the values at row {row}, column {column}: missing must mark exactly the NaN values"
+    )]
+    QualityMismatch {
+        /// Row of the first disagreement.
+        row: usize,
+        /// Column of the first disagreement.
+        column: usize,
+    },
+
     /// A labelled fault interval does not end after it starts.
     #[error("invalid fault interval: end {end} is not after start {start}")]
     InvalidInterval {

@@ -2,6 +2,9 @@
 
 #[cfg(feature = "linfa")]
 mod dataset;
+mod quality;
+
+pub use quality::Quality;
 
 use std::collections::HashMap;
 use std::ops::RangeBounds;
@@ -44,6 +47,8 @@ pub struct Frame {
     /// Display form of each column key → column position.
     positions: HashMap<String, usize>,
     values: Array2<f64>,
+    /// Where each value came from, when a cleaning step recorded it.
+    quality: Option<Array2<Quality>>,
 }
 
 impl Frame {
@@ -86,6 +91,7 @@ impl Frame {
             columns,
             positions,
             values,
+            quality: None,
         })
     }
 
@@ -182,6 +188,7 @@ impl Frame {
         }
         check_finite_or_nan(row)?;
         self.check_after_last(t, self.nrows())?;
+        self.extend_quality(Frame::implied_row(row).view())?;
         self.values
             .push_row(ArrayView1::from(row))
             .map_err(|e| Error::length(&format!("row values ({e})"), self.ncols(), row.len()))?;
@@ -212,6 +219,11 @@ impl Frame {
         if let Some(&first) = later.index.first() {
             self.check_after_last(first, self.nrows())?;
         }
+        // Keep a mask if either side has one; a side without one implies it.
+        if self.quality.is_none() && later.quality.is_some() {
+            self.quality = Some(self.quality_or_implied());
+        }
+        self.extend_quality(later.quality_or_implied().view())?;
         self.values
             .append(Axis(0), later.values.view())
             .map_err(|e| Error::GridMismatch {
@@ -406,8 +418,9 @@ impl Frame {
             positions: self.positions.clone(),
             values: self
                 .values
-                .slice_axis(Axis(0), Slice::from(rows))
+                .slice_axis(Axis(0), Slice::from(rows.clone()))
                 .to_owned(),
+            quality: self.quality_rows(rows),
         }
     }
 
@@ -432,11 +445,13 @@ impl Frame {
             })
             .collect::<Result<Vec<_>>>()?;
         let columns = picked.iter().map(|&c| self.columns[c].clone()).collect();
-        Frame::new(
+        let mut frame = Frame::new(
             self.index.clone(),
             columns,
             self.values.select(Axis(1), &picked),
-        )
+        )?;
+        frame.quality = self.quality_columns(&picked);
+        Ok(frame)
     }
 
     /// Column `key` as a [`Series`] (NaN values kept as missing).
@@ -604,15 +619,18 @@ mod serde_impl {
         index: Vec<Timestamp>,
         columns: Vec<SeriesKey>,
         values: Array2<f64>,
+        #[serde(default)]
+        quality: Option<Array2<Quality>>,
     }
 
     impl serde::Serialize for Frame {
         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeStruct;
-            let mut state = serializer.serialize_struct("Frame", 3)?;
+            let mut state = serializer.serialize_struct("Frame", 4)?;
             state.serialize_field("index", &self.index)?;
             state.serialize_field("columns", &self.columns)?;
             state.serialize_field("values", &self.values)?;
+            state.serialize_field("quality", &self.quality)?;
             state.end()
         }
     }
@@ -621,7 +639,12 @@ mod serde_impl {
         /// Deserialising validates like [`Frame::new`].
         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let raw = RawFrame::deserialize(deserializer)?;
-            Frame::new(raw.index, raw.columns, raw.values).map_err(serde::de::Error::custom)
+            let frame =
+                Frame::new(raw.index, raw.columns, raw.values).map_err(serde::de::Error::custom)?;
+            match raw.quality {
+                Some(mask) => frame.with_quality(mask).map_err(serde::de::Error::custom),
+                None => Ok(frame),
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ mod time;
 
 pub use error::{Error, Result};
 pub use faults::{Fault, FaultKind, FaultLabels, Scope};
-pub use frame::Frame;
+pub use frame::{Frame, Quality};
 pub use labels::{IntoSeriesKey, Labels, SeriesKey};
 pub use series::{Duplicates, Order, Series, SeriesBuilder};
 pub use time::{Duration, Timestamp, UnixUnit};

@@ -152,3 +152,42 @@ fn misaligned_series_are_a_grid_mismatch() {
     let err = Frame::from_aligned_series([a, b]).unwrap_err();
     assert!(err.to_string().contains("position 1"), "{err}");
 }
+
+#[test]
+fn the_quality_mask_follows_every_operation() {
+    use homeostat_core::Quality;
+    use ndarray::array;
+    let t = Timestamp::from_secs;
+    let frame = Frame::from_columns(
+        vec![t(0), t(10), t(20)],
+        [("a", vec![1.0, 2.0, f64::NAN]), ("b", vec![4.0, 5.0, 6.0])],
+    )
+    .unwrap()
+    .with_quality(array![
+        [Quality::Observed, Quality::Filled],
+        [Quality::Interpolated, Quality::Observed],
+        [Quality::Missing, Quality::Observed],
+    ])
+    .unwrap();
+    assert_eq!(
+        frame.slice_time(t(10)..).quality_at(0, 0),
+        Some(Quality::Interpolated)
+    );
+    assert_eq!(
+        frame.select(&["b"]).unwrap().quality_at(0, 0),
+        Some(Quality::Filled)
+    );
+
+    let mut grown = frame.clone();
+    grown.push_row(t(30), &[f64::NAN, 7.0]).unwrap();
+    assert_eq!(grown.quality_at(3, 0), Some(Quality::Missing));
+    assert_eq!(grown.quality_at(3, 1), Some(Quality::Observed));
+    assert_eq!(grown.quality_at(1, 0), Some(Quality::Interpolated));
+
+    // Appending a masked frame to an unmasked one keeps both masks' meaning.
+    let mut plain = frame.slice_time(..t(10)).without_quality();
+    plain.append_rows(&frame.slice_time(t(10)..)).unwrap();
+    assert_eq!(plain.quality_at(0, 1), Some(Quality::Observed));
+    assert_eq!(plain.quality_at(1, 0), Some(Quality::Interpolated));
+    assert_eq!(plain.quality().unwrap().dim(), (3, 2));
+}

@@ -46,6 +46,14 @@ fn data_types_round_trip() {
     assert_eq!(round_trip(&key), key);
     assert_eq!(round_trip(&series), series);
     assert_eq!(round_trip(&frame), frame);
+    let masked = frame
+        .clone()
+        .with_quality(ndarray::array![
+            [homeostat_core::Quality::Filled],
+            [homeostat_core::Quality::Observed]
+        ])
+        .unwrap();
+    assert_eq!(round_trip(&masked), masked);
     let back = round_trip(&faults);
     assert_eq!(back, faults);
     assert!(back.is_faulty(t(8)), "the search index is rebuilt");
