@@ -2,5 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod transform;
 
 pub use error::{Error, Position, Result};
+pub use transform::Transform;
