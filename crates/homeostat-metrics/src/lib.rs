@@ -2,7 +2,9 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod supervised;
 mod transform;
 
 pub use error::{Error, Position, Result};
+pub use supervised::{InsideFaults, Supervised, TimeSplit};
 pub use transform::Transform;
