@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod denoise;
 mod error;
 pub mod rates;
 mod transform;
