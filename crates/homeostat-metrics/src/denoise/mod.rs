@@ -1,5 +1,5 @@
 //! Per-series denoising filters that keep the time index: Hampel outlier
-//! removal, EWMA and rolling median.
+//! removal, winsorising, EWMA, rolling median and Savitzky–Golay smoothing.
 //!
 //! Windows count samples, not time: the filters assume (roughly) equally
 //! spaced samples, as after resampling onto a grid. Every filter keeps
@@ -15,8 +15,12 @@ mod filter;
 mod hampel;
 mod median;
 mod rolling_median;
+mod savitzky_golay;
+mod winsorize;
 
 pub use ewma::Ewma;
 pub use filter::SeriesFilter;
 pub use hampel::{Hampel, OutlierAction};
 pub use rolling_median::{Alignment, RollingMedian};
+pub use savitzky_golay::SavitzkyGolay;
+pub use winsorize::{ColumnBounds, Winsorizer};
