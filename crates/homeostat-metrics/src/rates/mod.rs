@@ -17,9 +17,14 @@
 //!   because a [`Series`](homeostat_core::Series) holds no infinities.
 //! - `deriv` centres the times before the least-squares fit instead of using
 //!   Kahan-compensated raw sums, so results can differ in the last bits.
-//! - There is no `offset`, `@` modifier, native histogram support or
-//!   annotation (warning) output; a range query's 11 000-point limit is
-//!   replaced by [`MAX_GRID_POINTS`].
+//! - There is no `offset` or `@` modifier, no `anchored` / `smoothed`
+//!   range selector, no reset detection from OpenTelemetry start
+//!   timestamps, no native histogram support and no annotation (warning)
+//!   output; a range query's 11 000-point limit is replaced by
+//!   [`MAX_GRID_POINTS`].
+//! - Result keys keep the metric name inside the function call
+//!   (`rate(x[5m])`) where Prometheus drops the name; see
+//!   [`RangeFunction::output_key`].
 
 mod function;
 mod grid;
