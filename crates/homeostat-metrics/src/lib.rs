@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod denoise;
 mod error;
+pub mod rates;
 mod supervised;
 mod transform;
 
