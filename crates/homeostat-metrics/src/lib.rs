@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 
 mod error;
+/// Readers of metric exports: the Prometheus text format and OpenMetrics.
+pub mod ingest;
 mod transform;
 
 pub use error::{Error, Position, Result};
