@@ -20,7 +20,11 @@ pub struct Position {
 impl std::fmt::Display for Position {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line > 0 {
-            write!(f, "line {}, column {} (byte {})", self.line, self.column, self.byte)
+            write!(
+                f,
+                "line {}, column {} (byte {})",
+                self.line, self.column, self.byte
+            )
         } else {
             write!(f, "byte {}", self.byte)
         }
@@ -39,6 +43,16 @@ pub enum Error {
         /// Where.
         position: Position,
         /// What is wrong, naming the offending text.
+        message: String,
+    },
+
+    /// A metrics store answered a query with an error (Prometheus HTTP API
+    /// `"status": "error"`).
+    #[error("query failed ({error_type}): {message}")]
+    QueryFailed {
+        /// The store's error class (`errorType`: `bad_data`, `timeout`, ...).
+        error_type: String,
+        /// The store's message (`error`).
         message: String,
     },
 

@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
-/// Readers of metric exports: the Prometheus text format and OpenMetrics.
+/// Readers of metric exports: the Prometheus text format, OpenMetrics and Prometheus HTTP API JSON.
 pub mod ingest;
 mod transform;
 
