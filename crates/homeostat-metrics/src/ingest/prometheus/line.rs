@@ -88,7 +88,7 @@ fn parse_comment(mut c: Cursor<'_>, format: Format) -> LineResult<Line> {
     match keyword {
         "HELP" => Ok(Line::Help {
             name,
-            text: unescape_help(c.rest()),
+            text: unescape_help(c.rest(), open_metrics),
         }),
         "TYPE" => {
             let type_at = c.pos;
@@ -120,9 +120,9 @@ fn parse_comment(mut c: Cursor<'_>, format: Format) -> LineResult<Line> {
     }
 }
 
-/// Help text escapes: `\\` and `\n` (and OpenMetrics' `\"`); any other
-/// backslash is kept as it is.
-fn unescape_help(text: &str) -> String {
+/// Help text escapes: `\\` and `\n`, and in OpenMetrics also `\"`; any
+/// other backslash is kept as it is.
+fn unescape_help(text: &str, open_metrics: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.trim_end().chars();
     while let Some(c) = chars.next() {
@@ -133,7 +133,7 @@ fn unescape_help(text: &str) -> String {
         match chars.next() {
             Some('n') => out.push('\n'),
             Some('\\') => out.push('\\'),
-            Some('"') => out.push('"'),
+            Some('"') if open_metrics => out.push('"'),
             Some(other) => {
                 out.push('\\');
                 out.push(other);
@@ -298,14 +298,16 @@ mod tests {
 
     #[test]
     fn help_escapes_are_undone() {
-        let line = parse_line(r"# HELP m a\\b\nc \x", Format::PrometheusText).unwrap();
+        let line = parse_line(r#"# HELP m a\\b\nc \x \""#, Format::PrometheusText).unwrap();
         match line {
             Line::Help { name, text } => {
                 assert_eq!(name, "m");
-                assert_eq!(text, "a\\b\nc \\x");
+                assert_eq!(text, "a\\b\nc \\x \\\"");
             }
             other => panic!("{other:?}"),
         }
+        let line = parse_line(r#"# HELP m say \"hi\""#, Format::OpenMetrics).unwrap();
+        assert!(matches!(line, Line::Help { text, .. } if text == "say \"hi\""));
     }
 
     #[test]
