@@ -46,6 +46,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A metrics store answered a query with an error (Prometheus HTTP API
+    /// `"status": "error"`).
+    #[error("query failed ({error_type}): {message}")]
+    QueryFailed {
+        /// The store's error class (`errorType`: `bad_data`, `timeout`, ...).
+        error_type: String,
+        /// The store's message (`error`).
+        message: String,
+    },
+
     /// A parameter is out of its valid range.
     #[error("invalid {name}: {reason}")]
     InvalidParameter {

@@ -3,6 +3,9 @@
 
 pub mod denoise;
 mod error;
+/// Readers of metric exports: CSV (long, wide and NAB), the Prometheus
+/// text format, OpenMetrics and Prometheus HTTP API JSON.
+pub mod ingest;
 pub mod rates;
 mod supervised;
 mod transform;

@@ -1,0 +1,2 @@
+pub mod prometheus;
+pub mod promjson;
