@@ -454,6 +454,59 @@ impl Frame {
         Ok(frame)
     }
 
+    /// The columns of `self` followed by those of `other`, which must have
+    /// exactly the same time index and no column key in common. Quality
+    /// masks are kept (a side without one implies it from its values).
+    ///
+    /// ```
+    /// use homeostat_core::{Error, Frame, Timestamp};
+    /// let t = Timestamp::from_secs;
+    /// let a = Frame::from_columns(vec![t(0), t(1)], [("x", vec![1.0, 2.0])])?;
+    /// let b = Frame::from_columns(vec![t(0), t(1)], [("y", vec![3.0, 4.0])])?;
+    /// let both = a.concat_columns(&b)?;
+    /// assert_eq!(both.row(1).map(|r| r.to_vec()), Some(vec![2.0, 4.0]));
+    /// assert!(matches!(a.concat_columns(&a), Err(Error::DuplicateColumn { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn concat_columns(&self, other: &Frame) -> Result<Frame> {
+        if self.index != other.index {
+            let reason = match self
+                .index
+                .iter()
+                .zip(&other.index)
+                .position(|(a, b)| a != b)
+            {
+                Some(i) => format!(
+                    "row {i} is at {} in one frame and {} in the other",
+                    self.index[i], other.index[i]
+                ),
+                None => format!("{} rows against {}", self.nrows(), other.nrows()),
+            };
+            return Err(Error::GridMismatch { reason });
+        }
+        let mut columns = self.columns.clone();
+        columns.extend(other.columns.iter().cloned());
+        let values = ndarray::concatenate(Axis(1), &[self.values.view(), other.values.view()])
+            .map_err(|e| Error::GridMismatch {
+                reason: e.to_string(),
+            })?;
+        let frame = Frame::new(self.index.clone(), columns, values)?;
+        if self.quality.is_none() && other.quality.is_none() {
+            return Ok(frame);
+        }
+        let mask = ndarray::concatenate(
+            Axis(1),
+            &[
+                self.quality_or_implied().view(),
+                other.quality_or_implied().view(),
+            ],
+        )
+        .map_err(|e| Error::GridMismatch {
+            reason: e.to_string(),
+        })?;
+        frame.with_quality(mask)
+    }
+
     /// Column `key` as a [`Series`] (NaN values kept as missing).
     ///
     /// ```
