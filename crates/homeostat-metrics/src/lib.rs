@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod ingest;
 mod transform;
 
 pub use error::{Error, Position, Result};

@@ -1,0 +1,2 @@
+//! Reading metrics from files and streams.
+pub mod csv;
