@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod clean;
 mod error;
 pub mod ingest;
 mod transform;
