@@ -118,9 +118,11 @@ pub fn parse_series_key(text: &str) -> Result<SeriesKey> {
 /// series per distinct metric and label set, ordered by key.
 ///
 /// The header is optional: the first row is taken as a header when its
-/// first field is not a timestamp. Extra fields after the value are labels
-/// written `name=value`. `options` decides what out-of-order rows and
-/// repeated timestamps (within one series) do.
+/// first field is not a timestamp and its third field (if any) is not a
+/// number, so a first data row with a mistyped timestamp is still reported.
+/// Extra fields after the value are labels written `name=value`. `options`
+/// decides what out-of-order rows and repeated timestamps (within one
+/// series) do.
 ///
 /// ```
 /// use homeostat_core::{Duplicates, Order};
@@ -144,8 +146,8 @@ pub fn read_long(reader: impl Read, options: CsvOptions) -> Result<Vec<Series>> 
     let mut series: BTreeMap<SeriesKey, Points> = BTreeMap::new();
     let mut first = true;
     while let Some(record) = records.next_record()? {
-        if std::mem::take(&mut first) && Timestamp::parse(record.field(0)?).is_err() {
-            continue; // a header
+        if std::mem::take(&mut first) && is_long_header(&record)? {
+            continue;
         }
         if record.len() < 3 {
             return Err(record.error(
@@ -178,6 +180,12 @@ pub fn read_long(reader: impl Read, options: CsvOptions) -> Result<Vec<Series>> 
         .into_iter()
         .map(|(key, points)| points.into_series(key, options))
         .collect()
+}
+
+/// Whether the first record of a long-form input is a header.
+fn is_long_header(record: &Record) -> Result<bool> {
+    let value_is_number = record.len() > 2 && record.field(2)?.parse::<f64>().is_ok();
+    Ok(Timestamp::parse(record.field(0)?).is_err() && !value_is_number)
 }
 
 /// Reads NAB-style CSV, header `timestamp,value`, into one series named
@@ -456,6 +464,9 @@ fn from_csv_error(e: csv::Error) -> Error {
 struct Points {
     timestamps: Vec<Timestamp>,
     values: Vec<f64>,
+    /// Where each point was read, kept only when the points are sorted
+    /// after reading and duplicates are rejected, to say where a repeat is.
+    positions: Vec<Position>,
 }
 
 impl Points {
@@ -471,17 +482,40 @@ impl Points {
         {
             check_order(last, t, record, options)?;
         }
+        if sorted_later_rejecting_duplicates(options) {
+            self.positions.push(record.position);
+        }
         self.timestamps.push(t);
         self.values.push(value);
         Ok(())
     }
 
     fn into_series(self, key: SeriesKey, options: CsvOptions) -> Result<Series> {
+        if sorted_later_rejecting_duplicates(options) {
+            let mut order: Vec<usize> = (0..self.timestamps.len()).collect();
+            order.sort_by_key(|&i| self.timestamps.get(i).copied()); // stable
+            for pair in order.windows(2) {
+                let (&[a, b], Some(t)) = (pair, self.timestamps.get(pair[1])) else {
+                    continue;
+                };
+                if self.timestamps.get(a) == Some(t) {
+                    return Err(Error::Parse {
+                        format: FORMAT,
+                        position: self.positions.get(b).copied().unwrap_or_default(),
+                        message: format!("timestamp {t} repeats for series {key}"),
+                    });
+                }
+            }
+        }
         Ok(Series::builder(key)?
             .order(options.order)
             .duplicates(options.duplicates)
             .build(self.timestamps, self.values)?)
     }
+}
+
+fn sorted_later_rejecting_duplicates(options: CsvOptions) -> bool {
+    options.order == Order::Sort && options.duplicates == Duplicates::Reject
 }
 
 /// With sorted input required: `t` may not go back in time, nor repeat when

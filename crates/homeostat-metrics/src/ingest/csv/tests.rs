@@ -51,12 +51,9 @@ fn long_form_policies() {
     assert!(message.contains("1970-01-01T00:00:10Z"), "{message}");
 
     let sorted = CsvOptions::new().order(Order::Sort);
-    assert!(matches!(
-        read_long(text.as_bytes(), sorted),
-        Err(Error::Core(
-            homeostat_core::Error::DuplicateTimestamp { .. }
-        ))
-    ));
+    let (position, message) = parse_error(read_long(text.as_bytes(), sorted));
+    assert_eq!(position, at(3, 1, 14));
+    assert!(message.contains("repeats for series m"), "{message}");
     let last = read_long(text.as_bytes(), sorted.duplicates(Duplicates::KeepLast)).unwrap();
     assert_eq!(last[0].values(), &[2.0, 3.0]);
 
@@ -73,11 +70,12 @@ fn long_form_policies() {
 
 #[test]
 fn long_form_errors_are_positioned_and_quote_the_text() {
-    let cases: [(&str, Position, &str); 6] = [
+    let cases: [(&str, Position, &str); 7] = [
         ("0,m,1\n5,m\n", at(2, 4, 9), "at least 3 fields"),
         ("0,m,1\n5,m,abc\n", at(2, 5, 10), "\"abc\""),
         ("0,m,1\n5,m,-inf\n", at(2, 5, 10), "\"-inf\""),
         ("0,m,1\nsoon,m,1\n", at(2, 1, 6), "\"soon\""),
+        ("soon,m,1\n", at(1, 1, 0), "\"soon\""),
         ("0,m,1\n5,m,1,node\n", at(2, 7, 12), "\"node\""),
         ("0,m,1\n5,m,1,1x=y\n", at(2, 7, 12), "1x"),
     ];
