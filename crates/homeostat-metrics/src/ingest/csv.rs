@@ -20,7 +20,7 @@ mod points;
 mod record;
 mod series_key;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 
 use homeostat_core::{
@@ -268,15 +268,16 @@ pub fn read_wide(reader: impl Read, options: CsvOptions) -> Result<Frame> {
         ));
     }
     let mut keys: Vec<SeriesKey> = Vec::with_capacity(header.len().saturating_sub(1));
+    let mut seen = HashSet::with_capacity(keys.capacity());
     for i in 1..header.len() {
         let key = series_key::parse(header.field(i)?).map_err(|(byte, message)| {
             header.error_at(
                 i,
-                byte,
+                header.leading_space(i) + byte,
                 format!("bad column key {:?}: {message}", header.text(i)),
             )
         })?;
-        if keys.contains(&key) {
+        if !seen.insert(key.clone()) {
             return Err(header.error(i, format!("column {key} appears twice")));
         }
         keys.push(key);

@@ -24,6 +24,12 @@ impl Record {
         self.fields.get(i).unwrap_or_default()
     }
 
+    /// How many bytes of spaces precede the text of field `i`.
+    pub(super) fn leading_space(&self, i: usize) -> usize {
+        let bytes = self.bytes(i);
+        bytes.len() - bytes.trim_ascii_start().len()
+    }
+
     /// Field `i` as lossy text, for messages.
     pub(super) fn text(&self, i: usize) -> String {
         String::from_utf8_lossy(self.bytes(i)).into_owned()

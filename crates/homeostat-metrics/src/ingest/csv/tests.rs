@@ -180,11 +180,12 @@ fn wide_form_policies() {
 
 #[test]
 fn wide_form_errors() {
-    let cases: [(&[u8], Position, &str); 6] = [
+    let cases: [(&[u8], Position, &str); 7] = [
         (b"", at(1, 1, 0), "header"),
         (b"0,1,2\n", at(1, 1, 0), "expected a header"),
         (b"t,a,a\n", at(1, 5, 4), "twice"),
         (b"t,a{x=1}\n", at(1, 7, 6), "bad column key \"a{x=1}\""),
+        (b"t, a{x=1}\n", at(1, 8, 7), "bad column key"),
         (b"t,a,b\n0,1\n", at(2, 4, 9), "expected 3 fields, found 2"),
         (b"t,a,b\n0,1,inf\n", at(2, 5, 10), "\"inf\""),
     ];
