@@ -1,10 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod clean;
 pub mod denoise;
 mod error;
-/// Readers of metric exports: CSV (long, wide and NAB), the Prometheus
-/// text format, OpenMetrics and Prometheus HTTP API JSON.
 pub mod ingest;
 pub mod rates;
 mod supervised;

@@ -1,0 +1,437 @@
+//! Resampling onto a fixed grid `start + k * step`, aggregating the points
+//! of each bucket.
+//!
+//! The row stamped `t` summarises the points in the bucket `(t - step, t]`:
+//! rows are stamped at the end of the interval they cover, as Prometheus
+//! range queries stamp theirs, so a row never contains data from after its
+//! timestamp. Missing (NaN) points are ignored.
+
+use homeostat_core::{Duration, Frame, Series, SeriesKey, Timestamp};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, invalid};
+use crate::transform::Transform;
+
+/// The largest number of rows a [`Grid`] may have, so that a tiny step over
+/// a long span is an error instead of an attempt to allocate without bound.
+pub const MAX_GRID_LEN: usize = 10_000_000;
+
+/// How the points of one bucket become one value.
+///
+/// Every aggregation but `Count` gives NaN (missing) for a bucket without
+/// points; `Count` gives 0, since the count is known.
+///
+/// ```
+/// use homeostat_metrics::clean::Aggregation;
+/// let a: Aggregation = serde_json::from_str("\"mean\"")?;
+/// assert_eq!(a, Aggregation::Mean);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// Arithmetic mean.
+    #[default]
+    Mean,
+    /// The latest point (what a gauge scraped at the row time reads).
+    Last,
+    /// The largest point.
+    Max,
+    /// The smallest point.
+    Min,
+    /// The sum of the points.
+    Sum,
+    /// How many points there are.
+    Count,
+}
+
+/// A regular time grid: `len` rows at `start + k * step`, `k = 0..len`; row
+/// `t` stands for the bucket `(t - step, t]`.
+///
+/// ```
+/// use homeostat_core::{Duration, Timestamp};
+/// use homeostat_metrics::clean::Grid;
+///
+/// let t = Timestamp::from_secs;
+/// // Rows at multiples of the step, covering both ends.
+/// let grid = Grid::covering(t(5), t(61), Duration::from_secs(30))?;
+/// assert_eq!(grid.timestamps(), [t(30), t(60), t(90)]);
+/// assert_eq!(grid.bucket_of(t(30)), Some(0));
+/// assert_eq!(grid.bucket_of(t(31)), Some(1));
+/// assert_eq!(grid.bucket_of(t(0)), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Grid {
+    start: Timestamp,
+    step: Duration,
+    len: usize,
+}
+
+impl Grid {
+    /// A grid of `len` rows from `start`. Fails when `step` is not positive,
+    /// `len` exceeds [`MAX_GRID_LEN`], or the last row is out of range.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// use homeostat_metrics::clean::Grid;
+    /// let grid = Grid::new(Timestamp::from_secs(0), Duration::from_secs(10), 3)?;
+    /// assert_eq!(grid.end(), Some(Timestamp::from_secs(20)));
+    /// assert!(Grid::new(Timestamp::from_secs(0), Duration::ZERO, 3).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(start: Timestamp, step: Duration, len: usize) -> Result<Grid> {
+        check_step(step)?;
+        if len > MAX_GRID_LEN {
+            return Err(invalid(
+                "grid length",
+                format!("{len} rows exceeds the maximum of {MAX_GRID_LEN}"),
+            ));
+        }
+        let last = i128::from(start.as_millis())
+            + i128::from(step.as_millis()) * (len.saturating_sub(1) as i128);
+        if i64::try_from(last).is_err() {
+            return Err(invalid(
+                "grid",
+                format!("{len} rows of {step} from {start} end after the last representable time"),
+            ));
+        }
+        Ok(Grid { start, step, len })
+    }
+
+    /// The smallest grid of rows at whole multiples of `step` (counted from
+    /// the Unix epoch) whose buckets cover `first..=last`: the first row is
+    /// `first` rounded up to a multiple of `step`, the last row `last`
+    /// rounded up.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// use homeostat_metrics::clean::Grid;
+    /// let t = Timestamp::from_secs;
+    /// let grid = Grid::covering(t(60), t(60), Duration::from_minutes(1))?;
+    /// assert_eq!(grid.timestamps(), [t(60)]);
+    /// assert!(Grid::covering(t(61), t(60), Duration::from_minutes(1)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn covering(first: Timestamp, last: Timestamp, step: Duration) -> Result<Grid> {
+        check_step(step)?;
+        if last < first {
+            return Err(invalid(
+                "grid span",
+                format!("last {last} is before first {first}"),
+            ));
+        }
+        let s = i128::from(step.as_millis());
+        let up = |t: Timestamp| {
+            let ms = i128::from(t.as_millis());
+            let down = ms.div_euclid(s) * s;
+            if down < ms { down + s } else { down }
+        };
+        let (start, end) = (up(first), up(last));
+        let start = i64::try_from(start).map_err(|_| {
+            invalid(
+                "grid",
+                format!("{first} rounded up to a multiple of {step} is out of range"),
+            )
+        })?;
+        let rows = (end - i128::from(start)) / s + 1;
+        let len = usize::try_from(rows).unwrap_or(usize::MAX);
+        Grid::new(Timestamp::from_millis(start), step, len)
+    }
+
+    /// The first row's timestamp.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// let g = homeostat_metrics::clean::Grid::new(Timestamp::EPOCH, Duration::from_secs(1), 0)?;
+    /// assert_eq!(g.start(), Timestamp::EPOCH);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start(&self) -> Timestamp {
+        self.start
+    }
+
+    /// The spacing of the rows.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// let g = homeostat_metrics::clean::Grid::new(Timestamp::EPOCH, Duration::from_secs(1), 0)?;
+    /// assert_eq!(g.step(), Duration::from_secs(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn step(&self) -> Duration {
+        self.step
+    }
+
+    /// The number of rows.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// let g = homeostat_metrics::clean::Grid::new(Timestamp::EPOCH, Duration::from_secs(1), 4)?;
+    /// assert_eq!(g.len(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the grid has no rows.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// let g = homeostat_metrics::clean::Grid::new(Timestamp::EPOCH, Duration::from_secs(1), 0)?;
+    /// assert!(g.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The last row's timestamp, `None` for an empty grid.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// let g = homeostat_metrics::clean::Grid::new(Timestamp::EPOCH, Duration::from_secs(1), 0)?;
+    /// assert_eq!(g.end(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn end(&self) -> Option<Timestamp> {
+        self.len.checked_sub(1).map(|k| self.row(k))
+    }
+
+    /// The row timestamps.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// let g = homeostat_metrics::clean::Grid::new(Timestamp::EPOCH, Duration::from_secs(1), 2)?;
+    /// assert_eq!(g.timestamps(), [Timestamp::EPOCH, Timestamp::from_secs(1)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn timestamps(&self) -> Vec<Timestamp> {
+        (0..self.len).map(|k| self.row(k)).collect()
+    }
+
+    /// The row whose bucket `(row - step, row]` contains `t`, if any.
+    ///
+    /// ```
+    /// use homeostat_core::{Duration, Timestamp};
+    /// let g = homeostat_metrics::clean::Grid::new(Timestamp::from_secs(10), Duration::from_secs(10), 2)?;
+    /// assert_eq!(g.bucket_of(Timestamp::from_secs(1)), Some(0));
+    /// assert_eq!(g.bucket_of(Timestamp::from_secs(20)), Some(1));
+    /// assert_eq!(g.bucket_of(Timestamp::from_secs(21)), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bucket_of(&self, t: Timestamp) -> Option<usize> {
+        let s = i128::from(self.step.as_millis());
+        let offset = i128::from(t.as_millis()) - i128::from(self.start.as_millis());
+        // Ceiling division: the first row at or after t.
+        let k = (offset + s - 1).div_euclid(s);
+        usize::try_from(k).ok().filter(|&k| k < self.len)
+    }
+
+    /// Row `k`'s timestamp; in range by construction for `k < len`.
+    fn row(&self, k: usize) -> Timestamp {
+        let ms = i128::from(self.start.as_millis()) + i128::from(self.step.as_millis()) * k as i128;
+        Timestamp::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+}
+
+fn check_step(step: Duration) -> Result<()> {
+    if step <= Duration::ZERO {
+        return Err(invalid("step", format!("{step} is not positive")));
+    }
+    Ok(())
+}
+
+/// Aggregates time-ordered points into the grid's buckets, in one pass.
+fn aggregate(
+    grid: &Grid,
+    points: impl Iterator<Item = (Timestamp, f64)>,
+    aggregation: Aggregation,
+) -> Vec<f64> {
+    let empty = if aggregation == Aggregation::Count {
+        0.0
+    } else {
+        f64::NAN
+    };
+    let mut out = vec![empty; grid.len()];
+    let mut counts = vec![0u64; grid.len()];
+    for (t, v) in points {
+        if v.is_nan() {
+            continue;
+        }
+        let Some(k) = grid.bucket_of(t) else { continue };
+        let (Some(o), Some(n)) = (out.get_mut(k), counts.get_mut(k)) else {
+            continue;
+        };
+        let first = *n == 0;
+        *n += 1;
+        *o = match aggregation {
+            Aggregation::Mean | Aggregation::Sum if first => v,
+            Aggregation::Mean | Aggregation::Sum => *o + v,
+            Aggregation::Last => v,
+            Aggregation::Max if first => v,
+            Aggregation::Max => o.max(v),
+            Aggregation::Min if first => v,
+            Aggregation::Min => o.min(v),
+            Aggregation::Count => *o + 1.0,
+        };
+    }
+    if aggregation == Aggregation::Mean {
+        for (o, &n) in out.iter_mut().zip(&counts) {
+            if n > 0 {
+                *o /= n as f64;
+            }
+        }
+    }
+    // A sum of large finite values can overflow; report it as missing
+    // rather than store an infinity.
+    for o in &mut out {
+        if o.is_infinite() {
+            *o = f64::NAN;
+        }
+    }
+    out
+}
+
+/// Resamples `series` onto `grid`: row `t` aggregates the points in
+/// `(t - step, t]`; points outside every bucket are dropped. O(points + rows).
+///
+/// A sum (or mean) that overflows `f64` is stored as missing (NaN).
+///
+/// ```
+/// use homeostat_core::{Duration, Series, Timestamp};
+/// use homeostat_metrics::clean::{resample, Aggregation, Grid};
+///
+/// let t = Timestamp::from_secs;
+/// let s = Series::new("rps", vec![t(1), t(10), t(11), t(35)], vec![1.0, 3.0, 5.0, 7.0])?;
+/// let grid = Grid::new(t(10), Duration::from_secs(10), 3)?; // rows 10, 20, 30
+/// let mean = resample(&s, &grid, Aggregation::Mean)?;
+/// assert_eq!(mean.values()[..2], [2.0, 5.0]);  // (0,10] holds 1 and 3; (10,20] holds 5
+/// assert!(mean.values()[2].is_nan());           // (20,30] is empty; 35 is past the grid
+/// assert_eq!(resample(&s, &grid, Aggregation::Count)?.values(), &[2.0, 1.0, 0.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn resample(series: &Series, grid: &Grid, aggregation: Aggregation) -> Result<Series> {
+    let values = aggregate(grid, series.iter(), aggregation);
+    Ok(Series::builder(series.key().clone())?.build(grid.timestamps(), values)?)
+}
+
+/// Resamples several series onto one grid, as the columns of a [`Frame`]
+/// (in the given order). Fails when two series have the same key.
+///
+/// ```
+/// use homeostat_core::{Duration, Series, Timestamp};
+/// use homeostat_metrics::clean::{resample_to_frame, Aggregation, Grid};
+///
+/// let t = Timestamp::from_secs;
+/// let a = Series::new("a", vec![t(3), t(7)], vec![1.0, 2.0])?;
+/// let b = Series::new("b", vec![t(12)], vec![5.0])?;
+/// let grid = Grid::covering(t(3), t(12), Duration::from_secs(10))?;
+/// let frame = resample_to_frame(&[a, b], &grid, Aggregation::Last)?;
+/// assert_eq!(frame.index(), &[t(10), t(20)]);
+/// assert_eq!(frame.value(0, "a"), Some(2.0));
+/// assert_eq!(frame.value(1, "b"), Some(5.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn resample_to_frame(
+    series: &[Series],
+    grid: &Grid,
+    aggregation: Aggregation,
+) -> Result<Frame> {
+    let columns: Vec<(SeriesKey, Vec<f64>)> = series
+        .iter()
+        .map(|s| (s.key().clone(), aggregate(grid, s.iter(), aggregation)))
+        .collect();
+    Ok(Frame::from_columns(grid.timestamps(), columns)?)
+}
+
+/// Resamples every column of `frame` onto `grid`. The result carries no
+/// quality mask: every value is a fresh aggregate.
+///
+/// ```
+/// use homeostat_core::{Duration, Frame, Timestamp};
+/// use homeostat_metrics::clean::{resample_frame, Aggregation, Grid};
+///
+/// let t = Timestamp::from_secs;
+/// let frame = Frame::from_columns(vec![t(1), t(2), t(11)], [("x", vec![1.0, 4.0, 2.0])])?;
+/// let grid = Grid::new(t(10), Duration::from_secs(10), 2)?;
+/// let max = resample_frame(&frame, &grid, Aggregation::Max)?;
+/// assert_eq!(max.column("x").map(|c| c.to_vec()), Some(vec![4.0, 2.0]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn resample_frame(frame: &Frame, grid: &Grid, aggregation: Aggregation) -> Result<Frame> {
+    let index = frame.index();
+    let values = frame.values();
+    let mut out = Array2::from_elem((grid.len(), frame.ncols()), f64::NAN);
+    for (column, mut target) in values.columns().into_iter().zip(out.columns_mut()) {
+        let points = index.iter().copied().zip(column.iter().copied());
+        for (cell, v) in target.iter_mut().zip(aggregate(grid, points, aggregation)) {
+            *cell = v;
+        }
+    }
+    Ok(Frame::new(
+        grid.timestamps(),
+        frame.columns().to_vec(),
+        out,
+    )?)
+}
+
+/// Resampling as a [`Transform`]: every column onto the grid of
+/// [`Grid::covering`] the frame's first and last timestamps with `step`.
+/// It learns nothing; `fit` only checks the step.
+///
+/// ```
+/// use homeostat_core::{Duration, Frame, Timestamp};
+/// use homeostat_metrics::Transform;
+/// use homeostat_metrics::clean::{Aggregation, Resample};
+///
+/// let t = Timestamp::from_secs;
+/// let frame = Frame::from_columns(vec![t(1), t(29), t(31)], [("x", vec![1.0, 3.0, 8.0])])?;
+/// let mut resample: Resample = serde_json::from_str(r#"{"step": 30000, "aggregation": "mean"}"#)?;
+/// let out = resample.fit_transform(&frame)?;
+/// assert_eq!(out.index(), &[t(30), t(60)]);
+/// assert_eq!(out.column("x").map(|c| c.to_vec()), Some(vec![2.0, 8.0]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Resample {
+    /// The grid spacing (milliseconds in serde, as core's `Duration`).
+    pub step: Duration,
+    /// How each bucket is summarised.
+    #[serde(default)]
+    pub aggregation: Aggregation,
+}
+
+impl Resample {
+    /// A resampler with the given step and aggregation.
+    ///
+    /// ```
+    /// use homeostat_core::Duration;
+    /// use homeostat_metrics::clean::{Aggregation, Resample};
+    /// let r = Resample::new(Duration::from_minutes(1), Aggregation::Last);
+    /// assert_eq!(r.aggregation, Aggregation::Last);
+    /// ```
+    pub fn new(step: Duration, aggregation: Aggregation) -> Self {
+        Resample { step, aggregation }
+    }
+}
+
+impl Transform for Resample {
+    fn fit(&mut self, _training: &Frame) -> Result<()> {
+        check_step(self.step)
+    }
+
+    fn transform(&self, frame: &Frame) -> Result<Frame> {
+        check_step(self.step)?;
+        let (Some(&first), Some(&last)) = (frame.index().first(), frame.index().last()) else {
+            return Ok(Frame::with_columns(frame.columns().to_vec())?);
+        };
+        let grid = Grid::covering(first, last, self.step)?;
+        resample_frame(frame, &grid, self.aggregation)
+    }
+}
+
+#[cfg(test)]
+mod tests;
