@@ -4,11 +4,13 @@
 pub mod clean;
 pub mod denoise;
 mod error;
+mod grid;
 pub mod ingest;
 pub mod rates;
 mod supervised;
 mod transform;
 
 pub use error::{Error, Position, Result};
+pub use grid::{Grid, MAX_GRID_LEN};
 pub use supervised::{InsideFaults, Supervised, TimeSplit};
 pub use transform::Transform;

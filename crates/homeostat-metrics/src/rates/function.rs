@@ -3,9 +3,9 @@
 use homeostat_core::{Duration, Series, SeriesKey, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::grid::Grid;
 use super::window::{Point, extrapolated, instant, slope};
 use crate::error::{Result, invalid};
+use crate::grid::Grid;
 
 /// A PromQL function over a range vector.
 ///
@@ -21,7 +21,7 @@ use crate::error::{Result, invalid};
 /// let vs: Vec<_> = (0..=8).map(|i| 15.0 * i as f64).collect();
 /// let counter = Series::new("requests_total", ts, vs)?;
 ///
-/// let grid = Grid::new(Timestamp::from_secs(60), Timestamp::from_secs(120), Duration::from_secs(30))?;
+/// let grid = Grid::spanning(Timestamp::from_secs(60), Timestamp::from_secs(120), Duration::from_secs(30))?;
 /// let rate = RangeFunction::Rate.evaluate(&counter, Duration::from_minutes(1), &grid)?;
 /// assert_eq!(rate.name(), "rate(requests_total[1m])");
 /// assert_eq!(rate.len(), 3);
@@ -95,7 +95,7 @@ impl RangeFunction {
     /// use homeostat_core::{Duration, Series, Timestamp};
     /// use homeostat_metrics::rates::{Grid, RangeFunction};
     /// let gauge = Series::new("temp", vec![Timestamp::from_secs(0), Timestamp::from_secs(10)], vec![1.0, 3.0])?;
-    /// let grid = Grid::new(Timestamp::from_secs(10), Timestamp::from_secs(10), Duration::from_secs(1))?;
+    /// let grid = Grid::spanning(Timestamp::from_secs(10), Timestamp::from_secs(10), Duration::from_secs(1))?;
     /// let d = RangeFunction::Deriv.evaluate(&gauge, Duration::from_secs(20), &grid)?;
     /// assert_eq!(d.values(), &[0.2]);
     /// assert!(RangeFunction::Deriv.evaluate(&gauge, Duration::ZERO, &grid).is_err());
@@ -110,7 +110,7 @@ impl RangeFunction {
             .collect();
         let range_ms = range.as_millis();
         let range_secs = range.as_secs_f64();
-        let index: Vec<Timestamp> = grid.timestamps().collect();
+        let index: Vec<Timestamp> = grid.timestamps();
         let values = index
             .iter()
             .map(|t| {

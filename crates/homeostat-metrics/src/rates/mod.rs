@@ -21,18 +21,17 @@
 //!   range selector, no reset detection from OpenTelemetry start
 //!   timestamps, no native histogram support and no annotation (warning)
 //!   output; a range query's 11 000-point limit is replaced by
-//!   [`MAX_GRID_POINTS`].
+//!   [`MAX_GRID_LEN`].
 //! - Result keys keep the metric name inside the function call
 //!   (`rate(x[5m])`) where Prometheus drops the name; see
 //!   [`RangeFunction::output_key`].
 
 mod function;
-mod grid;
 mod transform;
 mod window;
 
+pub use crate::grid::{Grid, MAX_GRID_LEN};
 pub use function::RangeFunction;
-pub use grid::{Grid, MAX_GRID_POINTS};
 pub use transform::Rate;
 
 #[cfg(test)]

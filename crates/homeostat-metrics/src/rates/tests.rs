@@ -15,7 +15,7 @@ fn series(points: &[(i64, f64)]) -> Series {
 /// The value of `function(x[range_secs s])` at `at_secs`.
 fn at(function: RangeFunction, points: &[(i64, f64)], range_secs: i64, at_secs: i64) -> f64 {
     let t = Timestamp::from_secs(at_secs);
-    let grid = Grid::new(t, t, Duration::from_secs(1)).unwrap();
+    let grid = Grid::spanning(t, t, Duration::from_secs(1)).unwrap();
     let out = function
         .evaluate(&series(points), Duration::from_secs(range_secs), &grid)
         .unwrap();
@@ -146,12 +146,12 @@ fn overflow_is_missing_not_infinite() {
 #[test]
 fn bad_parameters_are_typed_errors() {
     let t = Timestamp::from_secs(0);
-    let grid = Grid::new(t, t, Duration::from_secs(1)).unwrap();
+    let grid = Grid::spanning(t, t, Duration::from_secs(1)).unwrap();
     let err = RangeFunction::Rate
         .evaluate(&series(&[]), Duration::from_secs(-5), &grid)
         .unwrap_err();
     assert!(err.to_string().contains("-5s"), "{err}");
-    let huge = Grid::new(Timestamp::MIN, Timestamp::MAX, Duration::from_millis(1));
+    let huge = Grid::spanning(Timestamp::MIN, Timestamp::MAX, Duration::from_millis(1));
     assert!(matches!(huge, Err(crate::Error::InvalidParameter { .. })));
     let frame = Frame::from_columns(vec![t], [("x", vec![1.0])]).unwrap();
     let bad_step = Rate::new(RangeFunction::Rate, Duration::from_secs(60), Duration::ZERO);
@@ -163,13 +163,17 @@ fn bad_parameters_are_typed_errors() {
 #[test]
 fn grids_align_to_step_multiples_including_before_the_epoch() {
     let step = Duration::from_secs(30);
-    let g = Grid::aligned(Timestamp::from_secs(-45), Timestamp::from_secs(0), step)
+    let g = Grid::aligned_within(Timestamp::from_secs(-45), Timestamp::from_secs(0), step)
         .unwrap()
         .unwrap();
-    let secs: Vec<i64> = g.timestamps().map(|t| t.as_millis() / 1000).collect();
+    let secs: Vec<i64> = g
+        .timestamps()
+        .into_iter()
+        .map(|t| t.as_millis() / 1000)
+        .collect();
     assert_eq!(secs, [-30, 0]);
     assert!(
-        Grid::aligned(Timestamp::MIN, Timestamp::MIN, step)
+        Grid::aligned_within(Timestamp::MIN, Timestamp::MIN, step)
             .unwrap()
             .is_none()
     );
@@ -216,7 +220,7 @@ proptest! {
             vs.push(v);
         }
         let counter = Series::new("c", ts, vs).unwrap();
-        let grid = Grid::new(Timestamp::from_millis(0), Timestamp::from_millis(t + range_ms), Duration::from_millis(step_ms)).unwrap();
+        let grid = Grid::spanning(Timestamp::from_millis(0), Timestamp::from_millis(t + range_ms), Duration::from_millis(step_ms)).unwrap();
         let range = Duration::from_millis(range_ms);
         let inc = RangeFunction::Increase.evaluate(&counter, range, &grid).unwrap();
         let rate = RangeFunction::Rate.evaluate(&counter, range, &grid).unwrap();

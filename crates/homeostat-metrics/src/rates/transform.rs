@@ -4,8 +4,8 @@ use homeostat_core::{Duration, Frame, SeriesKey};
 use serde::{Deserialize, Serialize};
 
 use super::function::{RangeFunction, check_range};
-use super::grid::Grid;
 use crate::error::Result;
+use crate::grid::Grid;
 use crate::transform::Transform;
 
 /// Applies a [`RangeFunction`] with lookback `range` to every column of a
@@ -78,10 +78,10 @@ impl Transform for Rate {
             .map(|key| self.function.output_key(key, self.range))
             .collect::<Result<Vec<SeriesKey>>>()?;
         let grid = match (frame.index().first(), frame.index().last()) {
-            (Some(&first), Some(&last)) => Grid::aligned(first, last, self.step)?,
+            (Some(&first), Some(&last)) => Grid::aligned_within(first, last, self.step)?,
             _ => {
                 // Still reject a bad step on an empty frame.
-                Grid::aligned(
+                Grid::aligned_within(
                     homeostat_core::Timestamp::EPOCH,
                     homeostat_core::Timestamp::EPOCH,
                     self.step,
@@ -98,6 +98,6 @@ impl Transform for Rate {
             let out = self.function.evaluate(series, self.range, &grid)?;
             columns.push((key, out.into_parts().2));
         }
-        Ok(Frame::from_columns(grid.timestamps().collect(), columns)?)
+        Ok(Frame::from_columns(grid.timestamps(), columns)?)
     }
 }
