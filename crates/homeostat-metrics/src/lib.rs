@@ -6,11 +6,13 @@ pub mod denoise;
 mod error;
 mod grid;
 pub mod ingest;
+mod pipeline;
 pub mod rates;
 mod supervised;
 mod transform;
 
 pub use error::{Error, Position, Result};
 pub use grid::{Grid, MAX_GRID_LEN};
+pub use pipeline::{Pipeline, Step};
 pub use supervised::{InsideFaults, Supervised, TimeSplit};
 pub use transform::Transform;
