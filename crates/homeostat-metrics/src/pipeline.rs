@@ -12,10 +12,10 @@ use crate::rates::Rate;
 use crate::transform::Transform;
 
 /// One step of a [`Pipeline`]: any transform of this crate, with its
-/// configuration and fitted state. Serialised with a `step` tag, for
-/// example `{"step": "resample", "step_ms": ..., ...}`.
+/// configuration and fitted state. Serialised with a `transform` tag, for
+/// example `{"transform": "resample", "step": 60000, "aggregation": "mean"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
+#[serde(tag = "transform", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Step {
     /// Onto a regular grid ([`Resample`]).
