@@ -1,7 +1,8 @@
-//! Serde helpers so scenario files can write times as text (`"24h"`,
-//! `"2026-01-05T00:00:00Z"`) as well as integer milliseconds.
+//! Serde helper so scenario files can write instants as text
+//! (`"2026-01-05T00:00:00Z"`) as well as integer milliseconds. Durations
+//! need none: core's `Duration` already reads and writes `"24h"`.
 
-use homeostat_core::{Duration, Timestamp};
+use homeostat_core::Timestamp;
 use serde::{Deserialize, Deserializer, Serializer};
 
 #[derive(Deserialize)]
@@ -9,22 +10,6 @@ use serde::{Deserialize, Deserializer, Serializer};
 enum TextOrMillis {
     Text(String),
     Millis(i64),
-}
-
-/// `Duration` as `"1h30m"` text; integer milliseconds are accepted on input.
-pub(crate) mod duration {
-    use super::*;
-
-    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(d)
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        match TextOrMillis::deserialize(d)? {
-            TextOrMillis::Text(text) => text.parse().map_err(serde::de::Error::custom),
-            TextOrMillis::Millis(ms) => Ok(Duration::from_millis(ms)),
-        }
-    }
 }
 
 /// `Timestamp` as RFC 3339 text; any text `Timestamp::parse` accepts, or

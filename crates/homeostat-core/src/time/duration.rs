@@ -23,9 +23,11 @@ use crate::error::{Error, Result};
 /// assert_eq!("7d".parse::<Duration>()?.as_millis(), 7 * 24 * 3_600_000);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// With the `serde` feature a duration is written as its text (`"1h30m"`),
+/// so configuration files read naturally; integer milliseconds are also
+/// accepted when reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct Duration(i64);
 
 const MS_PER_SECOND: i64 = 1_000;
@@ -304,6 +306,46 @@ impl FromStr for Duration {
         i64::try_from(signed)
             .map(Duration)
             .map_err(|_| fail("duration overflows i64 milliseconds"))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Duration {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as \"1h30m\" or integer milliseconds")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                text: &str,
+            ) -> std::result::Result<Duration, E> {
+                text.parse().map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, ms: i64) -> std::result::Result<Duration, E> {
+                Ok(Duration(ms))
+            }
+            fn visit_u64<E: serde::de::Error>(self, ms: u64) -> std::result::Result<Duration, E> {
+                i64::try_from(ms)
+                    .map(Duration)
+                    .map_err(|_| E::custom(format!("{ms} ms exceeds the i64 range")))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 

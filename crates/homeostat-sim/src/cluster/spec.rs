@@ -26,10 +26,9 @@ pub struct ClusterSpec {
     #[serde(with = "spec_serde::timestamp", default = "default_start")]
     pub start: Timestamp,
     /// How long to simulate.
-    #[serde(with = "spec_serde::duration")]
     pub duration: Duration,
     /// Scrape interval, which is also the model's time step.
-    #[serde(with = "spec_serde::duration", default = "default_step")]
+    #[serde(default = "default_step")]
     pub step: Duration,
     /// Groups of identical nodes.
     pub nodes: Vec<NodeGroup>,
@@ -128,7 +127,7 @@ pub struct ServiceSpec {
     #[serde(default = "default_response_kib")]
     pub response_kib: f64,
     /// Client timeout; slower requests count as errors.
-    #[serde(with = "spec_serde::duration", default = "default_timeout")]
+    #[serde(default = "default_timeout")]
     pub timeout: Duration,
     /// Requests a replica queues at most; beyond it they are rejected.
     #[serde(default = "default_queue_limit")]
@@ -137,7 +136,7 @@ pub struct ServiceSpec {
     #[serde(default = "default_base_error_rate")]
     pub base_error_rate: f64,
     /// Time from a crash to the restarted replica serving again.
-    #[serde(with = "spec_serde::duration", default = "default_restart")]
+    #[serde(default = "default_restart")]
     pub restart: Duration,
 }
 
@@ -218,7 +217,6 @@ pub struct BurstSpec {
     /// Demand multiplier during a burst.
     pub multiplier: f64,
     /// Length of a burst.
-    #[serde(with = "spec_serde::duration")]
     pub duration: Duration,
 }
 
@@ -243,10 +241,8 @@ pub struct FaultSpec {
     /// Where it strikes.
     pub target: Target,
     /// When it begins, after the start of the run.
-    #[serde(with = "spec_serde::duration")]
     pub at: Duration,
     /// How long the cause lasts (the leak leaks, the hog runs, ...).
-    #[serde(with = "spec_serde::duration")]
     pub duration: Duration,
 }
 
@@ -290,7 +286,7 @@ pub enum FaultEffect {
         /// Cores taken at full strength.
         cores: f64,
         /// Time to reach full strength.
-        #[serde(with = "spec_serde::duration", default = "default_ramp")]
+        #[serde(default = "default_ramp")]
         ramp: Duration,
     },
     /// Everything on a node is `factor` times slower. Labelled: whole fault.
@@ -316,7 +312,7 @@ pub enum FaultEffect {
     /// replica target. Labelled: whole fault.
     CrashLoop {
         /// Time a restarted replica survives.
-        #[serde(with = "spec_serde::duration", default = "default_crash_loop_up")]
+        #[serde(default = "default_crash_loop_up")]
         up: Duration,
     },
     /// A dependency of a service slows down by up to `slowdown_ms` over
@@ -329,7 +325,7 @@ pub enum FaultEffect {
         #[serde(default = "default_dependency_slowdown")]
         slowdown_ms: f64,
         /// Time from the first slowdown to the failure.
-        #[serde(with = "spec_serde::duration", default = "default_ramp")]
+        #[serde(default = "default_ramp")]
         ramp: Duration,
     },
     /// A replica dies at once and restarts. Needs a replica target; the
@@ -361,10 +357,10 @@ pub struct RandomFaults {
     #[serde(default)]
     pub kinds: Vec<String>,
     /// Shortest fault.
-    #[serde(with = "spec_serde::duration", default = "default_min_fault")]
+    #[serde(default = "default_min_fault")]
     pub min_duration: Duration,
     /// Longest fault.
-    #[serde(with = "spec_serde::duration", default = "default_max_fault")]
+    #[serde(default = "default_max_fault")]
     pub max_duration: Duration,
 }
 
