@@ -176,7 +176,7 @@ fn frames_get_a_quality_mask_and_keep_earlier_qualities() {
 fn fill_config_round_trips_through_serde() {
     let f = FillGaps::new(FillMethod::Forward, Duration::from_minutes(1));
     let json = serde_json::to_string(&f).unwrap();
-    assert_eq!(json, r#"{"method":"forward","max_gap":60000}"#);
+    assert_eq!(json, r#"{"method":"forward","max_gap":"1m"}"#);
     assert_eq!(serde_json::from_str::<FillGaps>(&json).unwrap(), f);
 }
 

@@ -188,7 +188,7 @@ fn duplicate_keys_are_an_error() {
 fn resample_config_round_trips_through_serde() {
     let r = Resample::new(Duration::from_minutes(5), Aggregation::Count);
     let json = serde_json::to_string(&r).unwrap();
-    assert_eq!(json, r#"{"step":300000,"aggregation":"count"}"#);
+    assert_eq!(json, r#"{"step":"5m","aggregation":"count"}"#);
     assert_eq!(serde_json::from_str::<Resample>(&json).unwrap(), r);
 }
 
