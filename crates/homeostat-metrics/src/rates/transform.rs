@@ -34,7 +34,7 @@ use crate::transform::Transform;
 /// assert!(out.value(0, "rate(requests_total[1m])").is_some_and(f64::is_nan));
 ///
 /// let json = serde_json::to_string(&rate)?;
-/// assert_eq!(json, r#"{"function":"rate","range":60000,"step":60000}"#);
+/// assert_eq!(json, r#"{"function":"rate","range":"1m","step":"1m"}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
