@@ -163,7 +163,7 @@ pub fn fill_frame(frame: &Frame, method: FillMethod, max_gap: Duration) -> Resul
 ///
 /// let t = Timestamp::from_secs;
 /// let frame = Frame::from_columns(vec![t(0), t(60)], [("x", vec![1.0, f64::NAN])])?;
-/// let mut fill: FillGaps = serde_json::from_str(r#"{"method": "forward", "max_gap": 300000}"#)?;
+/// let mut fill: FillGaps = serde_json::from_str(r#"{"method": "forward", "max_gap": "5m"}"#)?;
 /// let out = fill.fit_transform(&frame)?;
 /// assert_eq!(out.value(1, "x"), Some(1.0));
 /// assert_eq!(out.quality_at(1, 0), Some(Quality::Filled));

@@ -189,7 +189,7 @@ pub fn resample_frame(frame: &Frame, grid: &Grid, aggregation: Aggregation) -> R
 ///
 /// let t = Timestamp::from_secs;
 /// let frame = Frame::from_columns(vec![t(1), t(29), t(31)], [("x", vec![1.0, 3.0, 8.0])])?;
-/// let mut resample: Resample = serde_json::from_str(r#"{"step": 30000, "aggregation": "mean"}"#)?;
+/// let mut resample: Resample = serde_json::from_str(r#"{"step": "30s", "aggregation": "mean"}"#)?;
 /// let out = resample.fit_transform(&frame)?;
 /// assert_eq!(out.index(), &[t(30), t(60)]);
 /// assert_eq!(out.column("x").map(|c| c.to_vec()), Some(vec![2.0, 8.0]));
