@@ -16,6 +16,7 @@ macro_rules! say {
 
 mod demo;
 mod output;
+mod prep;
 mod simulate;
 
 /// Keep services stable: predict faults, allocate resources, balance load and
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Run the whole stability loop on the built-in simulator and write a report.
     Demo(demo::DemoArgs),
+    /// Turn a metrics file (CSV, Prometheus text or query JSON) into clean, aligned columns.
+    Prep(prep::PrepArgs),
     /// Simulate a cluster (metrics with labelled faults) or a request-level experiment.
     Simulate(simulate::SimulateArgs),
 }
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Prep(args) => prep::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

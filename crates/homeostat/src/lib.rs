@@ -4,6 +4,11 @@
 /// The shared vocabulary: timestamps, durations, series, frames and fault labels.
 pub use homeostat_core as core;
 
+/// Operational metrics: ingest, clean, rates, denoise, scale, window
+/// features (feature `metrics`).
+#[cfg(feature = "metrics")]
+pub use homeostat_metrics as metrics;
+
 /// The deterministic cluster simulator (feature `sim`).
 #[cfg(feature = "sim")]
 pub use homeostat_sim as sim;

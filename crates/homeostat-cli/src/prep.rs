@@ -1,0 +1,213 @@
+//! `homeostat prep`: from a metrics file to aligned, clean feature columns.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use homeostat::core::{Duplicates, Duration, Frame, Order, Series, Timestamp};
+use homeostat::metrics::clean::{Aggregation, FillMethod, fill_frame, resample};
+use homeostat::metrics::ingest::prometheus::{Format, ScrapeCollector};
+use homeostat::metrics::ingest::{csv as csv_ingest, promjson};
+use homeostat::metrics::rates::RangeFunction;
+use homeostat::metrics::Grid;
+
+use crate::output::write_wide_csv;
+
+/// Options of `homeostat prep`.
+#[derive(Debug, Args)]
+pub(crate) struct PrepArgs {
+    /// The metrics file to read.
+    #[arg(long)]
+    input: PathBuf,
+    /// Its format; `auto` decides from the extension and the CSV header.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    format: InputFormat,
+    /// The output grid step.
+    #[arg(long, default_value = "10s")]
+    step: Duration,
+    /// Gaps up to this long are filled by linear interpolation.
+    #[arg(long, default_value = "1m")]
+    max_gap: Duration,
+    /// Look-back window of the per-second rate computed for counters.
+    #[arg(long, default_value = "1m")]
+    rate_range: Duration,
+    /// Time of the scrape, for Prometheus text samples that carry no
+    /// timestamp (default: the file's modification time).
+    #[arg(long)]
+    scrape_time: Option<Timestamp>,
+    /// What to do with a repeated timestamp in CSV input.
+    #[arg(long, value_enum, default_value_t = OnDuplicate::Reject)]
+    on_duplicate: OnDuplicate,
+    /// Sort CSV rows by time instead of rejecting rows that go back in time.
+    #[arg(long)]
+    sort: bool,
+    /// Where to write the feature columns (wide CSV).
+    #[arg(long, default_value = "features.csv")]
+    out: PathBuf,
+}
+
+/// Policies for repeated timestamps (core's `Duplicates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnDuplicate {
+    /// Fail, naming the line.
+    Reject,
+    /// Keep the first value.
+    KeepFirst,
+    /// Keep the last value.
+    KeepLast,
+    /// Average the values.
+    Mean,
+}
+
+/// Input formats `prep` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InputFormat {
+    /// Decide from the extension (.json, .prom/.txt) and the CSV header.
+    Auto,
+    /// Long CSV: `timestamp,metric,value[,label=value...]`.
+    Csv,
+    /// Wide CSV: `timestamp,m1,m2,...`.
+    Wide,
+    /// Prometheus text exposition or OpenMetrics (one scrape).
+    Prom,
+    /// Prometheus HTTP API `query_range` JSON.
+    Promjson,
+    /// NAB `timestamp,value`.
+    Nab,
+}
+
+pub(crate) fn run(args: &PrepArgs) -> anyhow::Result<()> {
+    let format = resolve_format(args.format, &args.input)?;
+    let series = read_series(format, args)?;
+    anyhow::ensure!(!series.is_empty(), "{} holds no series", args.input.display());
+    let frame = clean_frame(&series, args)?;
+    write_wide_csv(&frame, &args.out)?;
+    let counters = series.iter().filter(|s| is_counter(s.name())).count();
+    say!(
+        "read {} series ({} counters as rate over {}) from {} as {:?}",
+        series.len(),
+        counters,
+        args.rate_range,
+        args.input.display(),
+        format
+    );
+    say!(
+        "{} rows x {} columns at {} ({} missing after filling gaps up to {}) -> {}",
+        frame.nrows(),
+        frame.ncols(),
+        args.step,
+        frame.missing_count(),
+        args.max_gap,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Counters by Prometheus naming: they only make sense as rates.
+fn is_counter(name: &str) -> bool {
+    ["_total", "_count", "_sum", "_bucket"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
+fn resolve_format(format: InputFormat, path: &Path) -> anyhow::Result<InputFormat> {
+    if format != InputFormat::Auto {
+        return Ok(format);
+    }
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    Ok(match extension {
+        "json" => InputFormat::Promjson,
+        "prom" | "txt" | "metrics" => InputFormat::Prom,
+        "csv" => {
+            let mut header = String::new();
+            let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            std::io::BufRead::read_line(&mut BufReader::new(file), &mut header)?;
+            let fields: Vec<String> = header
+                .trim()
+                .split(',')
+                .map(|f| f.trim().trim_matches('"').to_ascii_lowercase())
+                .collect();
+            match fields.as_slice() {
+                [t, v] if t == "timestamp" && v == "value" => InputFormat::Nab,
+                [_, m, v, ..] if m == "metric" && v == "value" => InputFormat::Csv,
+                _ => InputFormat::Wide,
+            }
+        }
+        _ => anyhow::bail!(
+            "cannot tell the format of {} from its extension; pass --format",
+            path.display()
+        ),
+    })
+}
+
+fn read_series(format: InputFormat, args: &PrepArgs) -> anyhow::Result<Vec<Series>> {
+    let path = &args.input;
+    let open = || -> anyhow::Result<BufReader<File>> {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        Ok(BufReader::new(file))
+    };
+    let options = csv_ingest::CsvOptions::new()
+        .order(if args.sort { Order::Sort } else { Order::RequireSorted })
+        .duplicates(match args.on_duplicate {
+            OnDuplicate::Reject => Duplicates::Reject,
+            OnDuplicate::KeepFirst => Duplicates::KeepFirst,
+            OnDuplicate::KeepLast => Duplicates::KeepLast,
+            OnDuplicate::Mean => Duplicates::Mean,
+        });
+    let context = || format!("cannot read {}", path.display());
+    Ok(match format {
+        InputFormat::Csv => csv_ingest::read_long(open()?, options).with_context(context)?,
+        InputFormat::Wide => csv_ingest::read_wide(open()?, options)
+            .with_context(context)?
+            .to_series(),
+        InputFormat::Nab => {
+            let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("value");
+            vec![csv_ingest::read_nab(open()?, name, options).with_context(context)?]
+        }
+        InputFormat::Promjson => promjson::from_reader(open()?).with_context(context)?,
+        InputFormat::Prom => {
+            let scrape_time = match args.scrape_time {
+                Some(t) => t,
+                None => modified_time(path)?,
+            };
+            let mut collector = ScrapeCollector::new(Format::PrometheusText);
+            collector.add_scrape(open()?, scrape_time).with_context(context)?;
+            collector.into_series().with_context(context)?
+        }
+        InputFormat::Auto => anyhow::bail!("the format was not resolved"),
+    })
+}
+
+fn modified_time(path: &Path) -> anyhow::Result<Timestamp> {
+    let modified = std::fs::metadata(path)?.modified()?;
+    let since_epoch = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the file's modification time is before 1970")?;
+    Ok(Timestamp::from_millis(i64::try_from(since_epoch.as_millis())?))
+}
+
+/// Every series on one grid: gauges averaged per step, counters turned into
+/// per-second rates; then short gaps filled.
+fn clean_frame(series: &[Series], args: &PrepArgs) -> anyhow::Result<Frame> {
+    let first = series.iter().filter_map(|s| s.timestamps().first()).min();
+    let last = series.iter().filter_map(|s| s.timestamps().last()).max();
+    let (Some(&first), Some(&last)) = (first, last) else {
+        anyhow::bail!("{} has no samples", args.input.display());
+    };
+    let grid = Grid::covering(first, last, args.step)?;
+    let mut columns = Vec::with_capacity(series.len());
+    for s in series {
+        if is_counter(s.name()) {
+            let rate = RangeFunction::Rate.evaluate(s, args.rate_range, &grid)?;
+            let (_, timestamps, values) = rate.into_parts();
+            let key = RangeFunction::Rate.output_key(s.key(), args.rate_range)?;
+            columns.push(Series::new(key, timestamps, values)?);
+        } else {
+            columns.push(resample(s, &grid, Aggregation::Mean)?);
+        }
+    }
+    let frame = Frame::from_aligned_series(columns)?;
+    Ok(fill_frame(&frame, FillMethod::Linear, args.max_gap)?)
+}
