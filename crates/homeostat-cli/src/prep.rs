@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use homeostat::core::{Duplicates, Duration, Frame, Order, Series, Timestamp};
+use homeostat::metrics::Grid;
 use homeostat::metrics::clean::{Aggregation, FillMethod, fill_frame, resample};
 use homeostat::metrics::ingest::prometheus::{Format, ScrapeCollector};
 use homeostat::metrics::ingest::{csv as csv_ingest, promjson};
 use homeostat::metrics::rates::RangeFunction;
-use homeostat::metrics::Grid;
 
 use crate::output::write_wide_csv;
 
@@ -81,7 +81,11 @@ enum InputFormat {
 pub(crate) fn run(args: &PrepArgs) -> anyhow::Result<()> {
     let format = resolve_format(args.format, &args.input)?;
     let series = read_series(format, args)?;
-    anyhow::ensure!(!series.is_empty(), "{} holds no series", args.input.display());
+    anyhow::ensure!(
+        !series.is_empty(),
+        "{} holds no series",
+        args.input.display()
+    );
     let frame = clean_frame(&series, args)?;
     write_wide_csv(&frame, &args.out)?;
     let counters = series.iter().filter(|s| is_counter(s.name())).count();
@@ -122,7 +126,8 @@ fn resolve_format(format: InputFormat, path: &Path) -> anyhow::Result<InputForma
         "prom" | "txt" | "metrics" => InputFormat::Prom,
         "csv" => {
             let mut header = String::new();
-            let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
             std::io::BufRead::read_line(&mut BufReader::new(file), &mut header)?;
             let fields: Vec<String> = header
                 .trim()
@@ -149,7 +154,11 @@ fn read_series(format: InputFormat, args: &PrepArgs) -> anyhow::Result<Vec<Serie
         Ok(BufReader::new(file))
     };
     let options = csv_ingest::CsvOptions::new()
-        .order(if args.sort { Order::Sort } else { Order::RequireSorted })
+        .order(if args.sort {
+            Order::Sort
+        } else {
+            Order::RequireSorted
+        })
         .duplicates(match args.on_duplicate {
             OnDuplicate::Reject => Duplicates::Reject,
             OnDuplicate::KeepFirst => Duplicates::KeepFirst,
@@ -173,7 +182,9 @@ fn read_series(format: InputFormat, args: &PrepArgs) -> anyhow::Result<Vec<Serie
                 None => modified_time(path)?,
             };
             let mut collector = ScrapeCollector::new(Format::PrometheusText);
-            collector.add_scrape(open()?, scrape_time).with_context(context)?;
+            collector
+                .add_scrape(open()?, scrape_time)
+                .with_context(context)?;
             collector.into_series().with_context(context)?
         }
         InputFormat::Auto => anyhow::bail!("the format was not resolved"),
@@ -185,7 +196,9 @@ fn modified_time(path: &Path) -> anyhow::Result<Timestamp> {
     let since_epoch = modified
         .duration_since(std::time::UNIX_EPOCH)
         .context("the file's modification time is before 1970")?;
-    Ok(Timestamp::from_millis(i64::try_from(since_epoch.as_millis())?))
+    Ok(Timestamp::from_millis(i64::try_from(
+        since_epoch.as_millis(),
+    )?))
 }
 
 /// Every series on one grid: gauges averaged per step, counters turned into

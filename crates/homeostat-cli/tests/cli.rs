@@ -235,3 +235,134 @@ fn a_closed_stdout_is_not_a_crash() {
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn prep_turns_a_simulated_trace_into_aligned_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (trace, features) = (
+        dir.path().join("trace.csv"),
+        dir.path().join("features.csv"),
+    );
+    let status = homeostat()
+        .args([
+            "simulate",
+            "--scenario",
+            "steady",
+            "--duration",
+            "30m",
+            "--out",
+        ])
+        .arg(&trace)
+        .arg("--labels")
+        .arg(dir.path().join("labels.json"))
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    let out = homeostat()
+        .args(["prep", "--step", "1m", "--input"])
+        .arg(&trace)
+        .arg("--out")
+        .arg(&features)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&features).unwrap();
+    let header = text.lines().next().unwrap();
+    // Counters become per-second rates; gauges keep their names.
+    assert!(
+        header.contains(
+            r#""rate(http_requests_total[1m]){instance=""api-0"",node=""node-4"",service=""api""}""#
+        ),
+        "{header}"
+    );
+    assert!(header.contains(r#""node_cpu_utilisation{node=""node-0""}""#));
+    assert_eq!(text.lines().count(), 1 + 30);
+}
+
+#[test]
+fn prep_reads_prometheus_text_and_query_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let prom = dir.path().join("scrape.prom");
+    std::fs::write(
+        &prom,
+        "# TYPE up gauge\nup{job=\"api\"} 1 1700000000000\nup{job=\"api\"} 0 1700000060000\n",
+    )
+    .unwrap();
+    let out = homeostat()
+        .args(["prep", "--step", "30s", "--input"])
+        .arg(&prom)
+        .arg("--out")
+        .arg(dir.path().join("a.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let json = dir.path().join("range.json");
+    std::fs::write(
+        &json,
+        r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"http_requests_total","job":"api"},"values":[[1700000000,"10"],[1700000030,"40"],[1700000060,"70"]]}]}}"#,
+    )
+    .unwrap();
+    let out = homeostat()
+        .args(["prep", "--step", "30s", "--rate-range", "1m", "--input"])
+        .arg(&json)
+        .arg("--out")
+        .arg(dir.path().join("b.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("b.csv")).unwrap();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("rate(http_requests_total[1m])")
+    );
+    // 30 requests every 30 s: the last row's rate is 1 per second.
+    let last: f64 = text
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((last - 1.0).abs() < 1e-9, "{text}");
+}
+
+#[test]
+fn prep_names_the_bad_line_of_a_malformed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:01:00,oops\n",
+    )
+    .unwrap();
+    let out = homeostat()
+        .arg("prep")
+        .arg("--input")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("line 3") && stderr.contains("oops"),
+        "{stderr}"
+    );
+}
