@@ -20,7 +20,11 @@ pub struct Position {
 impl std::fmt::Display for Position {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line > 0 {
-            write!(f, "line {}, column {} (byte {})", self.line, self.column, self.byte)
+            write!(
+                f,
+                "line {}, column {} (byte {})",
+                self.line, self.column, self.byte
+            )
         } else {
             write!(f, "byte {}", self.byte)
         }
