@@ -2,7 +2,10 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod scale;
+mod stats;
 mod transform;
 
 pub use error::{Error, Position, Result};
+pub use scale::{ColumnScaling, MinMaxScaler, RobustScaler, StandardScaler};
 pub use transform::Transform;
