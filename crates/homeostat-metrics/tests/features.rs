@@ -266,6 +266,44 @@ fn assert_bounded_over_a_million_rows(config: &WindowFeatures) -> usize {
 }
 
 #[test]
+fn std_stays_accurate_after_a_spike_leaves_the_window() {
+    // A spike 1e8 times the later spread would leave Welford's inverse
+    // update with no correct digits; the cancellation check recomputes.
+    let config = WindowFeatures {
+        windows: vec![50],
+        features: vec![Feature::Std, Feature::ZScore],
+        ..WindowFeatures::default()
+    };
+    let mut stream =
+        StreamingWindowFeatures::new(&config, vec![SeriesKey::new("x").unwrap()]).unwrap();
+    let value = |i: usize| {
+        if i == 10 {
+            12_345_678.9
+        } else {
+            1.0 + ((i * 7919) % 1000) as f64 * 1.234_567e-5
+        }
+    };
+    for i in 0..75usize {
+        let out = stream
+            .push(Timestamp::from_secs(i as i64), &[value(i)])
+            .unwrap();
+        let start = (i + 1).saturating_sub(50);
+        let window: Vec<f64> = (start..=i).map(value).collect();
+        let times = vec![0.0; window.len()];
+        let want = reference(Feature::Std, &times, &window);
+        assert!(
+            (out[0] - want).abs() <= 1e-9 * want,
+            "row {i}: {} vs {want}",
+            out[0]
+        );
+        assert!(
+            close(out[1], reference(Feature::ZScore, &times, &window)),
+            "row {i}"
+        );
+    }
+}
+
+#[test]
 fn streaming_state_does_not_grow_over_a_million_rows() {
     // The constant-time features on a long window (the O(w) ones only add a
     // scratch buffer, checked below; unoptimised test builds make them slow).

@@ -6,9 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, invalid};
 
-/// The longest window and the largest lag accepted, in rows, so that the
-/// streaming state (a ring of this many rows per metric at most) stays
-/// bounded whatever the configuration says.
+/// The longest window and the largest lag accepted, in rows (2^20), so that
+/// the streaming state stays bounded whatever the configuration says: its
+/// ring holds the longest window or lag plus one, rounded up to a power of
+/// two, so at most 2^21 rows (16 MiB of `f64`) per metric.
+///
+/// ```
+/// assert_eq!(homeostat_metrics::MAX_HISTORY, 1 << 20);
+/// ```
 pub const MAX_HISTORY: usize = 1 << 20;
 
 /// One statistic of a trailing window.
