@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 //! Scalers: fitted state, degenerate columns, column checks and round trips.
 
-use homeostat_core::{Frame, Timestamp};
+use homeostat_core::{Frame, Quality, Timestamp};
 use homeostat_metrics::{Error, MinMaxScaler, RobustScaler, StandardScaler, Transform};
 use proptest::prelude::*;
 
@@ -60,6 +60,28 @@ fn degenerate_columns_get_scale_one() {
     let out = minmax.transform(&new).unwrap();
     assert_eq!(column(&out, "constant"), vec![3.0]); // 5 - 4 + low
     assert_eq!(column(&out, "missing"), vec![9.0]); // 7 + low
+}
+
+#[test]
+fn quality_mask_is_kept() {
+    let train = frame(&[("a", vec![1.0, f64::NAN, 3.0])]);
+    let mask = ndarray::array![
+        [Quality::Observed],
+        [Quality::Missing],
+        [Quality::Interpolated]
+    ];
+    let train = train.with_quality(mask.clone()).unwrap();
+    let mut scaler = RobustScaler::new();
+    let scaled = scaler.fit_transform(&train).unwrap();
+    assert_eq!(scaled.quality().unwrap(), mask);
+    assert_eq!(
+        scaler
+            .inverse_transform(&scaled)
+            .unwrap()
+            .quality()
+            .unwrap(),
+        mask
+    );
 }
 
 #[test]

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 /// What a scaler learnt: for each fitted column, `y = (x - center) / scale`.
 ///
 /// `scale` is never zero: scalers store 1 for degenerate columns. Missing
-/// values (NaN) stay missing in both directions.
+/// values (NaN) stay missing in both directions, and a frame's quality mask
+/// is carried over unchanged.
 ///
 /// ```
 /// use homeostat_core::{Frame, Timestamp};
@@ -124,11 +125,13 @@ impl ColumnScaling {
         {
             column.mapv_inplace(|x| f(x, center, scale));
         }
-        Ok(Frame::new(
-            frame.index().to_vec(),
-            frame.columns().to_vec(),
-            values,
-        )?)
+        let scaled = Frame::new(frame.index().to_vec(), frame.columns().to_vec(), values)?;
+        // Scaling keeps every value present or missing as it was, so the
+        // quality mask (where each value came from) still holds.
+        Ok(match frame.quality() {
+            Some(mask) => scaled.with_quality(mask.to_owned())?,
+            None => scaled,
+        })
     }
 
     /// The frame must have exactly the fitted columns, in the fitted order.
