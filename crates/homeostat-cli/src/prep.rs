@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use homeostat::core::{Duplicates, Duration, Frame, Order, Series, Timestamp};
-use homeostat::metrics::Grid;
 use homeostat::metrics::clean::{Aggregation, FillMethod, fill_frame, resample};
 use homeostat::metrics::ingest::prometheus::{Format, ScrapeCollector};
 use homeostat::metrics::ingest::{csv as csv_ingest, promjson};
 use homeostat::metrics::rates::RangeFunction;
+use homeostat::metrics::{Feature, Grid, WindowFeatures};
 
 use crate::output::write_wide_csv;
 
@@ -43,6 +43,14 @@ pub(crate) struct PrepArgs {
     /// Sort CSV rows by time instead of rejecting rows that go back in time.
     #[arg(long)]
     sort: bool,
+    /// Trailing windows, in rows of the output grid, for the window features;
+    /// `none` writes the clean columns only.
+    #[arg(long, default_value = "6,30")]
+    windows: String,
+    /// Window features to compute (mean, std, min, max, p50, p90, p99, last,
+    /// slope, rate, zscore, missing).
+    #[arg(long, default_value = "mean,std,min,max,p90,slope,zscore")]
+    features: String,
     /// Where to write the feature columns (wide CSV).
     #[arg(long, default_value = "features.csv")]
     out: PathBuf,
@@ -86,7 +94,11 @@ pub(crate) fn run(args: &PrepArgs) -> anyhow::Result<()> {
         "{} holds no series",
         args.input.display()
     );
-    let frame = clean_frame(&series, args)?;
+    let clean = clean_frame(&series, args)?;
+    let frame = match window_features(args)? {
+        Some(features) => clean.concat_columns(&features.compute(&clean)?)?,
+        None => clean,
+    };
     write_wide_csv(&frame, &args.out)?;
     let counters = series.iter().filter(|s| is_counter(s.name())).count();
     say!(
@@ -107,6 +119,47 @@ pub(crate) fn run(args: &PrepArgs) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The window-feature configuration from `--windows` and `--features`.
+fn window_features(args: &PrepArgs) -> anyhow::Result<Option<WindowFeatures>> {
+    if args.windows.trim() == "none" {
+        return Ok(None);
+    }
+    let windows = args
+        .windows
+        .split(',')
+        .map(|w| {
+            w.trim()
+                .parse::<usize>()
+                .with_context(|| format!("--windows: {w:?} is not a number of rows"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let features = args
+        .features
+        .split(',')
+        .map(|name| {
+            let name = name.trim();
+            Feature::ALL
+                .into_iter()
+                .find(|f| f.name() == name)
+                .with_context(|| {
+                    let known: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
+                    format!(
+                        "--features: unknown feature {name:?}; known: {}",
+                        known.join(", ")
+                    )
+                })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let config = WindowFeatures {
+        windows,
+        features,
+        ewma_alphas: Vec::new(),
+        lags: Vec::new(),
+    };
+    config.validate()?;
+    Ok(Some(config))
 }
 
 /// Counters by Prometheus naming: they only make sense as rates.

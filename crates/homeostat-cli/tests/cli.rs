@@ -281,6 +281,11 @@ fn prep_turns_a_simulated_trace_into_aligned_columns() {
         "{header}"
     );
     assert!(header.contains(r#""node_cpu_utilisation{node=""node-0""}""#));
+    // Window features follow, named metric:feature_window.
+    assert!(
+        header.contains(r#""node_cpu_utilisation:p90_30{node=""node-0""}""#),
+        "{header}"
+    );
     assert_eq!(text.lines().count(), 1 + 30);
 }
 

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::clean::{FillGaps, Resample};
 use crate::denoise::{Ewma, Hampel, RollingMedian, SavitzkyGolay, Winsorizer};
 use crate::error::Result;
+use crate::features::WindowFeatures;
 use crate::rates::Rate;
+use crate::scale::{MinMaxScaler, RobustScaler, StandardScaler};
 use crate::transform::Transform;
 
 /// One step of a [`Pipeline`]: any transform of this crate, with its
@@ -34,6 +36,14 @@ pub enum Step {
     SavitzkyGolay(SavitzkyGolay),
     /// Clip to fitted quantiles ([`Winsorizer`]).
     Winsorize(Winsorizer),
+    /// z-score per column ([`StandardScaler`]).
+    StandardScale(StandardScaler),
+    /// Median / IQR per column ([`RobustScaler`]).
+    RobustScale(RobustScaler),
+    /// To a fixed range per column ([`MinMaxScaler`]).
+    MinMaxScale(MinMaxScaler),
+    /// Trailing-window features ([`WindowFeatures`]).
+    WindowFeatures(WindowFeatures),
 }
 
 impl Step {
@@ -47,6 +57,10 @@ impl Step {
             Step::Ewma(t) => t,
             Step::SavitzkyGolay(t) => t,
             Step::Winsorize(t) => t,
+            Step::StandardScale(t) => t,
+            Step::RobustScale(t) => t,
+            Step::MinMaxScale(t) => t,
+            Step::WindowFeatures(t) => t,
         }
     }
 
@@ -60,6 +74,10 @@ impl Step {
             Step::Ewma(t) => t,
             Step::SavitzkyGolay(t) => t,
             Step::Winsorize(t) => t,
+            Step::StandardScale(t) => t,
+            Step::RobustScale(t) => t,
+            Step::MinMaxScale(t) => t,
+            Step::WindowFeatures(t) => t,
         }
     }
 }
@@ -159,6 +177,49 @@ mod tests {
     use super::*;
     use crate::denoise::Winsorizer;
     use homeostat_core::Timestamp;
+
+    #[test]
+    fn a_trained_feature_pipeline_reloads_and_gives_the_same_features() {
+        use crate::clean::{Aggregation, FillGaps, FillMethod, Resample};
+        use crate::features::WindowFeatures;
+        use crate::scale::StandardScaler;
+        use homeostat_core::Duration;
+        let t = Timestamp::from_secs;
+        let index: Vec<Timestamp> = (0..600).map(|i| t(i * 10 + 3)).collect();
+        let cpu: Vec<f64> = (0..600)
+            .map(|i| {
+                if i % 37 == 0 {
+                    f64::NAN
+                } else {
+                    (i as f64 / 20.0).sin()
+                }
+            })
+            .collect();
+        let raw = Frame::from_columns(index, [("cpu", cpu)]).unwrap();
+        let (train, live) = (raw.slice_time(..t(4000)), raw.slice_time(t(4000)..));
+        let mut pipeline = Pipeline::new(vec![
+            Step::Resample(Resample::new(Duration::from_secs(30), Aggregation::Mean)),
+            Step::FillGaps(FillGaps::new(FillMethod::Linear, Duration::from_minutes(2))),
+            Step::StandardScale(StandardScaler::new()),
+            Step::WindowFeatures(WindowFeatures::default()),
+        ]);
+        pipeline.fit(&train).unwrap();
+        let json = serde_json::to_string_pretty(&pipeline).unwrap();
+        assert!(json.contains("\"transform\": \"standard_scale\""), "{json}");
+        let loaded: Pipeline = serde_json::from_str(&json).unwrap();
+        let (a, b) = (
+            pipeline.transform(&live).unwrap(),
+            loaded.transform(&live).unwrap(),
+        );
+        assert_eq!(a.shape(), b.shape());
+        assert!(
+            a.values()
+                .iter()
+                .zip(b.values().iter())
+                .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        );
+        assert!(a.column("cpu:mean_30").is_some());
+    }
 
     #[test]
     fn an_empty_pipeline_is_the_identity() {
