@@ -36,16 +36,19 @@ SIMPY_VERSION = "4.1.2"
 
 
 def ensure_simpy() -> None:
-    """Re-runs this script inside a venv that has simpy, creating it if needed."""
+    """Re-runs this script inside benches/compare/.venv with simpy installed."""
+    python = VENV / "bin" / "python"
+    inside = Path(sys.prefix).resolve() == VENV.resolve()
     try:
         import simpy  # noqa: F401
         return
     except ImportError:
-        pass
-    python = VENV / "bin" / "python"
+        if inside:
+            # The venv exists (another comparison made it) but lacks simpy.
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"simpy=={SIMPY_VERSION}"], check=True)
+            os.execv(str(python), [str(python), *sys.argv])
     if not python.exists():
         venv.create(VENV, with_pip=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"simpy=={SIMPY_VERSION}"], check=True)
     os.execv(str(python), [str(python), *sys.argv])
 
 

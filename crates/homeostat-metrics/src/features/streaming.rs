@@ -30,8 +30,9 @@ struct MetricState {
 ///
 /// Cost per row and metric: amortised O(1) per window for mean, std, min,
 /// max, last, rate of change, z-score and missing count; O(w) for the
-/// slope; O(w log w) for the percentiles (the window is copied and sorted,
-/// once per window whatever the number of percentiles).
+/// slope; for the percentiles, an ordered copy of each window is kept up to
+/// date with one binary-search insertion and removal per row (O(log w)
+/// comparisons and a move of at most w values).
 ///
 /// Mean and std are updated incrementally (Welford's update and its
 /// inverse) and recomputed exactly from the ring every `w` rows and whenever
@@ -72,7 +73,6 @@ pub struct StreamingWindowFeatures {
     /// Ring of the recent timestamps in ms, shared by all metrics.
     times: Vec<i64>,
     metrics: Vec<MetricState>,
-    scratch: Vec<f64>,
 }
 
 impl StreamingWindowFeatures {
@@ -90,6 +90,7 @@ impl StreamingWindowFeatures {
     pub fn new(config: &WindowFeatures, inputs: Vec<SeriesKey>) -> Result<Self> {
         let outputs = config.output_keys(&inputs)?;
         let history = config.history().next_power_of_two();
+        let percentiles = config.features.iter().any(|f| f.quantile().is_some());
         let metrics = inputs
             .iter()
             .map(|_| MetricState {
@@ -97,13 +98,12 @@ impl StreamingWindowFeatures {
                 windows: config
                     .windows
                     .iter()
-                    .map(|&w| WindowState::new(w))
+                    .map(|&w| WindowState::new(w, percentiles))
                     .collect(),
                 ewma: vec![f64::NAN; config.ewma_alphas.len()],
                 last_present: None,
             })
             .collect();
-        let longest = config.windows.iter().copied().max().unwrap_or(0);
         Ok(StreamingWindowFeatures {
             config: config.clone(),
             inputs,
@@ -112,7 +112,6 @@ impl StreamingWindowFeatures {
             last_time: None,
             times: vec![0; history],
             metrics,
-            scratch: Vec::with_capacity(longest),
         })
     }
 
@@ -184,7 +183,7 @@ impl StreamingWindowFeatures {
                     + m.windows.iter().map(WindowState::state_len).sum::<usize>()
             })
             .sum();
-        self.times.capacity() + self.scratch.capacity() + per_metric
+        self.times.capacity() + per_metric
     }
 
     /// Takes the row at `t` with one value per input (NaN = missing) and
@@ -261,7 +260,6 @@ impl StreamingWindowFeatures {
                     row,
                     metric.last_present,
                     history,
-                    &mut self.scratch,
                     out,
                 );
             }

@@ -72,10 +72,15 @@ pub(crate) struct WindowState {
     max: MonotonicQueue,
     /// A lower bound on the oldest present row of the window.
     first_present: u64,
+    /// The window's present values in order, kept only when percentiles
+    /// are asked for: an insertion and a removal by binary search per row,
+    /// O(log w) comparisons plus a move of at most w values.
+    ordered: Option<Vec<f64>>,
 }
 
 impl WindowState {
-    pub(crate) fn new(len: usize) -> Self {
+    /// A window of `len` rows; `percentiles` keeps the ordered values.
+    pub(crate) fn new(len: usize, percentiles: bool) -> Self {
         WindowState {
             len,
             present: 0,
@@ -87,6 +92,7 @@ impl WindowState {
             min: MonotonicQueue::new(len, true),
             max: MonotonicQueue::new(len, false),
             first_present: 0,
+            ordered: percentiles.then(|| Vec::with_capacity(len)),
         }
     }
 
@@ -105,6 +111,12 @@ impl WindowState {
                 self.missing = self.missing.saturating_sub(1);
             } else {
                 self.remove(leaving);
+                if let Some(ordered) = &mut self.ordered {
+                    let at = ordered.partition_point(|v| v.total_cmp(&leaving).is_lt());
+                    if at < ordered.len() {
+                        ordered.remove(at);
+                    }
+                }
             }
         }
         self.min.expire(start);
@@ -115,6 +127,10 @@ impl WindowState {
             self.min.push(row, x);
             self.max.push(row, x);
             self.add(x);
+            if let Some(ordered) = &mut self.ordered {
+                let at = ordered.partition_point(|v| v.total_cmp(&x).is_lt());
+                ordered.insert(at, x);
+            }
         }
         if self.present == 1 {
             // The one present value is both extrema: pin the moments exactly.
@@ -207,32 +223,30 @@ impl WindowState {
 
     /// Writes the `features` of the window ending at `row` into `out`
     /// (one slot per feature, in order). `last_present` is the metric's most
-    /// recent present row; `scratch` is reused for percentiles.
+    /// recent present row.
     pub(crate) fn write_features(
         &self,
         features: &[Feature],
         row: u64,
         last_present: Option<u64>,
         history: History<'_>,
-        scratch: &mut Vec<f64>,
         out: &mut [f64],
     ) {
         let last = self.last_present(row, last_present);
         let first = (self.first_present <= row).then_some(self.first_present);
-        let mut sorted = false;
         for (target, feature) in out.iter_mut().zip(features) {
             *target = match feature {
                 Feature::Mean => self.mean(),
                 Feature::Std => self.std(),
                 Feature::Min => self.min.front(),
                 Feature::Max => self.max.front(),
-                Feature::P50 | Feature::P90 | Feature::P99 => {
-                    if !sorted {
-                        self.sorted_present(row, history, scratch);
-                        sorted = true;
-                    }
-                    quantile_sorted(scratch, feature.quantile().unwrap_or(0.5))
-                }
+                // `ordered` is kept whenever a percentile is configured.
+                Feature::P50 | Feature::P90 | Feature::P99 => self
+                    .ordered
+                    .as_deref()
+                    .map_or(f64::NAN, |ordered| {
+                        quantile_sorted(ordered, feature.quantile().unwrap_or(0.5))
+                    }),
                 Feature::Last => last.map_or(f64::NAN, |r| history.value(r)),
                 Feature::Slope => self.slope(row, history),
                 Feature::RateOfChange => match (first, last) {
@@ -252,16 +266,6 @@ impl WindowState {
                 Feature::MissingCount => self.missing as f64,
             };
         }
-    }
-
-    fn sorted_present(&self, row: u64, history: History<'_>, scratch: &mut Vec<f64>) {
-        scratch.clear();
-        scratch.extend(
-            (self.start(row)..=row)
-                .map(|r| history.value(r))
-                .filter(|v| !v.is_nan()),
-        );
-        scratch.sort_unstable_by(f64::total_cmp);
     }
 
     /// Least-squares slope per second over the window's present values, with
@@ -288,6 +292,6 @@ impl WindowState {
 
     /// Allocated slots, for the bounded-state checks.
     pub(crate) fn state_len(&self) -> usize {
-        self.min.capacity() + self.max.capacity()
+        self.min.capacity() + self.max.capacity() + self.ordered.as_ref().map_or(0, Vec::capacity)
     }
 }
