@@ -33,7 +33,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Step::StandardScale(StandardScaler::new()),
         Step::WindowFeatures(WindowFeatures {
             windows: vec![5, 15, 60],
-            features: vec![Feature::Mean, Feature::Std, Feature::Min, Feature::Max, Feature::P90],
+            features: vec![
+                Feature::Mean,
+                Feature::Std,
+                Feature::Min,
+                Feature::Max,
+                Feature::P90,
+            ],
             ewma_alphas: Vec::new(),
             lags: Vec::new(),
         }),

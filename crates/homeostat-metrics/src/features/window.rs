@@ -241,12 +241,11 @@ impl WindowState {
                 Feature::Min => self.min.front(),
                 Feature::Max => self.max.front(),
                 // `ordered` is kept whenever a percentile is configured.
-                Feature::P50 | Feature::P90 | Feature::P99 => self
-                    .ordered
-                    .as_deref()
-                    .map_or(f64::NAN, |ordered| {
+                Feature::P50 | Feature::P90 | Feature::P99 => {
+                    self.ordered.as_deref().map_or(f64::NAN, |ordered| {
                         quantile_sorted(ordered, feature.quantile().unwrap_or(0.5))
-                    }),
+                    })
+                }
                 Feature::Last => last.map_or(f64::NAN, |r| history.value(r)),
                 Feature::Slope => self.slope(row, history),
                 Feature::RateOfChange => match (first, last) {

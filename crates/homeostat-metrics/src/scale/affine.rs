@@ -33,10 +33,13 @@ pub struct ColumnScaling {
 }
 
 impl ColumnScaling {
-    /// Fits one `(center, scale)` per column of `frame` from its sorted
-    /// non-missing values (empty for an all-missing column).
+    /// Fits one `(center, scale)` per column of `frame` from its non-missing
+    /// values (empty for an all-missing column), sorted only when `sorted`
+    /// is asked for: quantiles need the order, moments and extremes do not,
+    /// and sorting is most of the cost of a fit.
     pub(crate) fn fit_with(
         frame: &Frame,
+        sorted: bool,
         mut per_column: impl FnMut(&[f64]) -> (f64, f64),
     ) -> Self {
         let values = frame.values();
@@ -44,8 +47,12 @@ impl ColumnScaling {
             .columns()
             .into_iter()
             .map(|column| {
-                let sorted = crate::stats::sorted_present(column.iter().copied());
-                let (center, scale) = per_column(&sorted);
+                let present = if sorted {
+                    crate::stats::sorted_present(column.iter().copied())
+                } else {
+                    column.iter().copied().filter(|v| !v.is_nan()).collect()
+                };
+                let (center, scale) = per_column(&present);
                 let usable = scale.is_finite() && scale != 0.0;
                 (center, if usable { scale } else { 1.0 })
             })

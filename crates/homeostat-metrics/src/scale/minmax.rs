@@ -133,11 +133,14 @@ impl MinMaxScaler {
 impl Transform for MinMaxScaler {
     fn fit(&mut self, training: &Frame) -> Result<()> {
         let (low, high) = (self.low, self.high);
-        self.fitted = Some(ColumnScaling::fit_with(training, |sorted| {
-            let (min, max) = match (sorted.first(), sorted.last()) {
-                (Some(&min), Some(&max)) => (min, max),
-                _ => (0.0, 0.0),
-            };
+        self.fitted = Some(ColumnScaling::fit_with(training, false, |present| {
+            let (min, max) = present
+                .iter()
+                .fold(None, |acc: Option<(f64, f64)>, &x| match acc {
+                    Some((lo, hi)) => Some((lo.min(x), hi.max(x))),
+                    None => Some((x, x)),
+                })
+                .unwrap_or((0.0, 0.0));
             let scale = (max - min) / (high - low);
             let scale = if scale.is_finite() && scale != 0.0 {
                 scale

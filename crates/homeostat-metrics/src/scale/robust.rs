@@ -89,7 +89,7 @@ impl RobustScaler {
 
 impl Transform for RobustScaler {
     fn fit(&mut self, training: &Frame) -> Result<()> {
-        self.fitted = Some(ColumnScaling::fit_with(training, |sorted| {
+        self.fitted = Some(ColumnScaling::fit_with(training, true, |sorted| {
             if sorted.is_empty() {
                 return (0.0, 1.0);
             }

@@ -86,13 +86,13 @@ impl StandardScaler {
 
 impl Transform for StandardScaler {
     fn fit(&mut self, training: &Frame) -> Result<()> {
-        self.fitted = Some(ColumnScaling::fit_with(training, |sorted| {
-            if sorted.is_empty() {
+        self.fitted = Some(ColumnScaling::fit_with(training, false, |present| {
+            if present.is_empty() {
                 return (0.0, 1.0);
             }
-            let n = sorted.len() as f64;
-            let mean = sorted.iter().sum::<f64>() / n;
-            let variance = sorted.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+            let n = present.len() as f64;
+            let mean = present.iter().sum::<f64>() / n;
+            let variance = present.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
             (mean, variance.sqrt())
         }));
         Ok(())
