@@ -22,6 +22,19 @@ def check_simulation(figures: dict) -> None:
     assert figures["error_rate"] < 0.5, figures
 
 
+def check_features(figures: dict) -> None:
+    """The metrics stage of a --quick run: 6 h on a 1-minute grid."""
+    for key in ("series", "counters_as_rates", "rows", "feature_columns", "missing_fraction_before",
+                "missing_fraction_after", "labelled_rows", "positive_rows", "train_rows", "test_rows"):
+        assert key in figures, f"feature figures lack {key!r}"
+        assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["rows"] == 6 * 60, figures
+    assert figures["series"] == 185 and 0 < figures["counters_as_rates"] < 185, figures
+    assert figures["missing_fraction_after"] <= figures["missing_fraction_before"], figures
+    assert 0 < figures["positive_rows"] < figures["labelled_rows"] <= figures["rows"], figures
+    assert figures["train_rows"] + figures["test_rows"] < figures["labelled_rows"], "the split purges rows"
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -38,6 +51,9 @@ def main(path: str) -> None:
     simulation = stages[0]
     assert simulation["provided_by"] == "homeostat-sim" and simulation["status"] == "ok", simulation
     check_simulation(simulation["figures"])
+    features = stages[1]
+    assert features["provided_by"] == "homeostat-metrics" and features["status"] == "ok", features
+    check_features(features["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 

@@ -94,7 +94,7 @@ pub(crate) fn run(args: &PrepArgs) -> anyhow::Result<()> {
         "{} holds no series",
         args.input.display()
     );
-    let clean = clean_frame(&series, args)?;
+    let clean = clean_series(&series, args.step, args.max_gap, args.rate_range)?;
     let frame = match window_features(args)? {
         Some(features) => clean.concat_columns(&features.compute(&clean)?)?,
         None => clean,
@@ -163,7 +163,7 @@ fn window_features(args: &PrepArgs) -> anyhow::Result<Option<WindowFeatures>> {
 }
 
 /// Counters by Prometheus naming: they only make sense as rates.
-fn is_counter(name: &str) -> bool {
+pub(crate) fn is_counter(name: &str) -> bool {
     ["_total", "_count", "_sum", "_bucket"]
         .iter()
         .any(|suffix| name.ends_with(suffix))
@@ -255,25 +255,30 @@ fn modified_time(path: &Path) -> anyhow::Result<Timestamp> {
 }
 
 /// Every series on one grid: gauges averaged per step, counters turned into
-/// per-second rates; then short gaps filled.
-fn clean_frame(series: &[Series], args: &PrepArgs) -> anyhow::Result<Frame> {
+/// per-second rates over `rate_range`; then gaps up to `max_gap` filled.
+pub(crate) fn clean_series(
+    series: &[Series],
+    step: Duration,
+    max_gap: Duration,
+    rate_range: Duration,
+) -> anyhow::Result<Frame> {
     let first = series.iter().filter_map(|s| s.timestamps().first()).min();
     let last = series.iter().filter_map(|s| s.timestamps().last()).max();
     let (Some(&first), Some(&last)) = (first, last) else {
-        anyhow::bail!("{} has no samples", args.input.display());
+        anyhow::bail!("no samples to clean");
     };
-    let grid = Grid::covering(first, last, args.step)?;
+    let grid = Grid::covering(first, last, step)?;
     let mut columns = Vec::with_capacity(series.len());
     for s in series {
         if is_counter(s.name()) {
-            let rate = RangeFunction::Rate.evaluate(s, args.rate_range, &grid)?;
+            let rate = RangeFunction::Rate.evaluate(s, rate_range, &grid)?;
             let (_, timestamps, values) = rate.into_parts();
-            let key = RangeFunction::Rate.output_key(s.key(), args.rate_range)?;
+            let key = RangeFunction::Rate.output_key(s.key(), rate_range)?;
             columns.push(Series::new(key, timestamps, values)?);
         } else {
             columns.push(resample(s, &grid, Aggregation::Mean)?);
         }
     }
     let frame = Frame::from_aligned_series(columns)?;
-    Ok(fill_frame(&frame, FillMethod::Linear, args.max_gap)?)
+    Ok(fill_frame(&frame, FillMethod::Linear, max_gap)?)
 }

@@ -54,6 +54,11 @@ fn quick_demo_writes_a_summary_with_every_stage() {
     assert!(sim["figures"]["labelled_intervals"].as_f64().unwrap() >= 1.0);
     assert!(sim["figures"]["requests"].as_f64().unwrap() > 1e6);
     assert!(out_dir.join("trace.csv").exists() && out_dir.join("labels.json").exists());
+    // So has the metrics crate: the features stage ran on the simulated trace.
+    let prep = &stages[1];
+    assert_eq!(prep["status"], "ok");
+    assert_eq!(prep["figures"]["rows"], 360.0);
+    assert!(prep["figures"]["feature_columns"].as_f64().unwrap() > 185.0);
 }
 
 #[test]
