@@ -46,49 +46,33 @@ pub enum Step {
     WindowFeatures(WindowFeatures),
 }
 
-impl Step {
-    fn as_transform(&self) -> &dyn Transform {
-        match self {
-            Step::Resample(t) => t,
-            Step::FillGaps(t) => t,
-            Step::Rate(t) => t,
-            Step::Hampel(t) => t,
-            Step::RollingMedian(t) => t,
-            Step::Ewma(t) => t,
-            Step::SavitzkyGolay(t) => t,
-            Step::Winsorize(t) => t,
-            Step::StandardScale(t) => t,
-            Step::RobustScale(t) => t,
-            Step::MinMaxScale(t) => t,
-            Step::WindowFeatures(t) => t,
+/// Forwards a `Transform` call to whichever transform the step holds.
+macro_rules! each_step {
+    ($step:expr, $t:ident => $call:expr) => {
+        match $step {
+            Step::Resample($t) => $call,
+            Step::FillGaps($t) => $call,
+            Step::Rate($t) => $call,
+            Step::Hampel($t) => $call,
+            Step::RollingMedian($t) => $call,
+            Step::Ewma($t) => $call,
+            Step::SavitzkyGolay($t) => $call,
+            Step::Winsorize($t) => $call,
+            Step::StandardScale($t) => $call,
+            Step::RobustScale($t) => $call,
+            Step::MinMaxScale($t) => $call,
+            Step::WindowFeatures($t) => $call,
         }
-    }
-
-    fn as_transform_mut(&mut self) -> &mut dyn Transform {
-        match self {
-            Step::Resample(t) => t,
-            Step::FillGaps(t) => t,
-            Step::Rate(t) => t,
-            Step::Hampel(t) => t,
-            Step::RollingMedian(t) => t,
-            Step::Ewma(t) => t,
-            Step::SavitzkyGolay(t) => t,
-            Step::Winsorize(t) => t,
-            Step::StandardScale(t) => t,
-            Step::RobustScale(t) => t,
-            Step::MinMaxScale(t) => t,
-            Step::WindowFeatures(t) => t,
-        }
-    }
+    };
 }
 
 impl Transform for Step {
     fn fit(&mut self, training: &Frame) -> Result<()> {
-        self.as_transform_mut().fit(training)
+        each_step!(self, t => t.fit(training))
     }
 
     fn transform(&self, frame: &Frame) -> Result<Frame> {
-        self.as_transform().transform(frame)
+        each_step!(self, t => t.transform(frame))
     }
 }
 

@@ -232,7 +232,7 @@ impl Engine {
             limiter.on_complete(&record);
             return;
         };
-        // Outcome and latency are placeholders until `finish`.
+        // `finish` sets the real outcome and latency when the request ends.
         record.backend = Some(b);
         record.outcome = Outcome::Ok;
         self.records.push(record);
