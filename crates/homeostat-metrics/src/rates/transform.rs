@@ -10,7 +10,7 @@ use crate::transform::Transform;
 
 /// Applies a [`RangeFunction`] with lookback `range` to every column of a
 /// frame, on the grid of the multiples of `step` (from the Unix epoch) that
-/// fall within the frame's first and last timestamps ([`Grid::aligned`]).
+/// fall within the frame's first and last timestamps ([`Grid::aligned_within`]).
 ///
 /// Columns are renamed by [`RangeFunction::output_key`], e.g.
 /// `rate(http_requests_total[5m]){code="200"}`. NaN values are missing
