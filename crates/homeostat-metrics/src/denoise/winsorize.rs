@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::map_columns;
 use crate::error::{Error, Result, invalid};
+use crate::stats::{quantile_sorted, sorted_present};
 use crate::transform::Transform;
 
 /// The clipping bounds learnt for one column.
@@ -125,13 +126,10 @@ impl Winsorizer {
     }
 }
 
-/// The `q` quantile of sorted values, by linear interpolation.
+/// The `q` quantile of sorted values, by linear interpolation; `None` when
+/// there are none (an all-missing column has no bounds).
 fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
-    let h = (sorted.len().checked_sub(1)? as f64) * q;
-    let lo = h.floor();
-    let below = *sorted.get(lo as usize)?;
-    let above = sorted.get(lo as usize + 1).copied().unwrap_or(below);
-    Some(below + (h - lo) * (above - below))
+    (!sorted.is_empty()).then(|| quantile_sorted(sorted, q))
 }
 
 impl Transform for Winsorizer {
@@ -143,8 +141,7 @@ impl Transform for Winsorizer {
             .iter()
             .zip(values.columns())
             .map(|(key, column)| {
-                let mut sorted: Vec<f64> = column.iter().copied().filter(|v| !v.is_nan()).collect();
-                sorted.sort_unstable_by(f64::total_cmp);
+                let sorted = sorted_present(column.iter().copied());
                 ColumnBounds {
                     key: key.clone(),
                     lower: quantile(&sorted, self.lower),
