@@ -1,12 +1,9 @@
 //! Exponentially weighted moving average.
 
-use homeostat_core::Frame;
 use serde::{Deserialize, Serialize};
 
-use super::columns::map_columns;
 use super::filter::SeriesFilter;
 use crate::error::{Result, invalid};
-use crate::transform::Transform;
 
 /// Exponentially weighted moving average: `s = s + alpha·(x - s)`, started
 /// at the first present value.
@@ -94,17 +91,6 @@ impl SeriesFilter for Ewma {
                 s
             })
             .collect())
-    }
-}
-
-impl Transform for Ewma {
-    fn fit(&mut self, _training: &Frame) -> Result<()> {
-        Ok(())
-    }
-
-    fn transform(&self, frame: &Frame) -> Result<Frame> {
-        self.check()?;
-        map_columns(frame, |_, values| self.filter_values(values))
     }
 }
 

@@ -1,8 +1,11 @@
 //! The `SeriesFilter` trait: a stateless filter over one series' values.
 
-use homeostat_core::Series;
+use homeostat_core::{Frame, Series};
 
+use super::columns::map_columns;
+use super::{Ewma, Hampel, RollingMedian, SavitzkyGolay};
 use crate::error::Result;
+use crate::transform::Transform;
 
 /// A filter from a series' values to as many filtered values, position by
 /// position; the time index is kept.
@@ -30,4 +33,39 @@ pub trait SeriesFilter: std::fmt::Debug {
             values,
         )?)
     }
+
+    /// Filters every column of a frame, keeping its index and keys. The
+    /// parameters are checked first, so a frame without columns still
+    /// reports invalid ones.
+    ///
+    /// ```
+    /// use homeostat_core::{Frame, Timestamp};
+    /// use homeostat_metrics::denoise::{Ewma, SeriesFilter};
+    /// let t = Timestamp::from_secs;
+    /// let f = Frame::from_columns(vec![t(0), t(1)], [("x", vec![0.0, 10.0])])?;
+    /// assert_eq!(Ewma::with_alpha(0.5)?.filter_frame(&f)?.value(1, "x"), Some(5.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn filter_frame(&self, frame: &Frame) -> Result<Frame> {
+        self.filter_values(&[])?;
+        map_columns(frame, |_, values| self.filter_values(values))
+    }
 }
+
+/// The stateless filters are transforms: nothing to learn, and
+/// `transform` is [`SeriesFilter::filter_frame`].
+macro_rules! stateless_transform {
+    ($($filter:ty),*) => {$(
+        impl Transform for $filter {
+            fn fit(&mut self, _training: &Frame) -> Result<()> {
+                Ok(())
+            }
+
+            fn transform(&self, frame: &Frame) -> Result<Frame> {
+                self.filter_frame(frame)
+            }
+        }
+    )*};
+}
+
+stateless_transform!(Ewma, Hampel, RollingMedian, SavitzkyGolay);

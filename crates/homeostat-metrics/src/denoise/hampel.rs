@@ -1,13 +1,10 @@
 //! Hampel filter: rolling median ± k scaled MADs.
 
-use homeostat_core::Frame;
 use serde::{Deserialize, Serialize};
 
-use super::columns::map_columns;
 use super::filter::SeriesFilter;
 use super::median::{around, check_odd_window, median};
 use crate::error::{Result, invalid};
-use crate::transform::Transform;
 
 /// The scale that turns a median absolute deviation into a standard
 /// deviation for normally distributed data.
@@ -105,17 +102,6 @@ impl SeriesFilter for Hampel {
                 }
             })
             .collect())
-    }
-}
-
-impl Transform for Hampel {
-    fn fit(&mut self, _training: &Frame) -> Result<()> {
-        Ok(())
-    }
-
-    fn transform(&self, frame: &Frame) -> Result<Frame> {
-        self.check()?;
-        map_columns(frame, |_, values| self.filter_values(values))
     }
 }
 

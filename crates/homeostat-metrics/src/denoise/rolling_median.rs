@@ -1,13 +1,10 @@
 //! Rolling median.
 
-use homeostat_core::Frame;
 use serde::{Deserialize, Serialize};
 
-use super::columns::map_columns;
 use super::filter::SeriesFilter;
 use super::median::{around, check_odd_window, median};
 use crate::error::Result;
-use crate::transform::Transform;
 
 /// Where a window sits relative to the point it produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,20 +74,11 @@ impl SeriesFilter for RollingMedian {
     }
 }
 
-impl Transform for RollingMedian {
-    fn fit(&mut self, _training: &Frame) -> Result<()> {
-        Ok(())
-    }
-
-    fn transform(&self, frame: &Frame) -> Result<Frame> {
-        check_odd_window(self.window)?;
-        map_columns(frame, |_, values| self.filter_values(values))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transform::Transform;
+    use homeostat_core::Frame;
 
     #[test]
     fn edge_cases() {

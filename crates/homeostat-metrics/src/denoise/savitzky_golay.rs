@@ -1,13 +1,10 @@
 //! Savitzky–Golay smoothing: a local least-squares polynomial fit.
 
-use homeostat_core::Frame;
 use serde::{Deserialize, Serialize};
 
-use super::columns::map_columns;
 use super::filter::SeriesFilter;
 use super::median::check_odd_window;
 use crate::error::{Error, Result, invalid};
-use crate::transform::Transform;
 
 /// The highest polynomial order accepted: beyond it the normal equations
 /// of the fit lose too much precision to be trusted.
@@ -214,17 +211,6 @@ impl SeriesFilter for SavitzkyGolay {
         out.extend(values.windows(self.window).map(|w| dot(w, &weights)));
         out.extend(edge(last, half + 1..self.window)?);
         Ok(out)
-    }
-}
-
-impl Transform for SavitzkyGolay {
-    fn fit(&mut self, _training: &Frame) -> Result<()> {
-        Ok(())
-    }
-
-    fn transform(&self, frame: &Frame) -> Result<Frame> {
-        self.check()?;
-        map_columns(frame, |_, values| self.filter_values(values))
     }
 }
 
