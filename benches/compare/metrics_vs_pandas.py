@@ -25,39 +25,23 @@ It creates benches/compare/.venv with pinned numpy and pandas.
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import venv
+import venv_support
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-VENV = HERE / ".venv"
 PINS = ["numpy==2.2.6", "pandas==2.2.3"]
 WINDOWS = [5, 15, 60]
 FEATURES = ["mean", "std", "min", "max", "p90"]
 
 
 def ensure_deps() -> None:
-    """Re-runs this script inside benches/compare/.venv with the pinned packages."""
-    python = VENV / "bin" / "python"
-    inside = Path(sys.prefix).resolve() == VENV.resolve()
-    try:
-        import numpy  # noqa: F401
-        import pandas  # noqa: F401
-        return
-    except ImportError:
-        if inside:
-            # The venv exists (another comparison made it) but lacks these.
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PINS], check=True)
-            os.execv(str(python), [str(python), *sys.argv])
-    if not python.exists():
-        venv.create(VENV, with_pip=True)
-    os.execv(str(python), [str(python), *sys.argv])
+    venv_support.ensure(["numpy", "pandas"], PINS)
 
 
 def make_data(metrics: int, rows: int, seed: int, path: Path) -> None:

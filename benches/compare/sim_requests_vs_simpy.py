@@ -19,37 +19,22 @@ It creates a virtual environment in benches/compare/.venv with simpy pinned.
 import argparse
 import json
 import math
-import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import venv
+import venv_support
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-VENV = HERE / ".venv"
 SIMPY_VERSION = "4.1.2"
 
 
 def ensure_simpy() -> None:
-    """Re-runs this script inside benches/compare/.venv with simpy installed."""
-    python = VENV / "bin" / "python"
-    inside = Path(sys.prefix).resolve() == VENV.resolve()
-    try:
-        import simpy  # noqa: F401
-        return
-    except ImportError:
-        if inside:
-            # The venv exists (another comparison made it) but lacks simpy.
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"simpy=={SIMPY_VERSION}"], check=True)
-            os.execv(str(python), [str(python), *sys.argv])
-    if not python.exists():
-        venv.create(VENV, with_pip=True)
-    os.execv(str(python), [str(python), *sys.argv])
+    venv_support.ensure(["simpy"], [f"simpy=={SIMPY_VERSION}"])
 
 
 def quantile(sorted_values, q):
