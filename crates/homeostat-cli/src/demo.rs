@@ -11,7 +11,7 @@ use homeostat::metrics::{Feature, InsideFaults, Supervised, TimeSplit, WindowFea
 use homeostat::sim::cluster::{self, ClusterRun, ClusterSpec};
 use serde::Serialize;
 
-use crate::output::{write_json, write_labels_json, write_wide_csv};
+use crate::output::{write_json, write_wide_csv};
 use crate::prep::{clean_series, is_counter};
 
 /// Options of `homeostat demo`.
@@ -130,7 +130,7 @@ fn simulate_cluster(args: &DemoArgs) -> anyhow::Result<(BTreeMap<&'static str, f
     let run = cluster::simulate(&spec, args.seed)?;
     let elapsed = started.elapsed();
     write_wide_csv(&run.frame, &args.out.join("trace.csv"))?;
-    write_labels_json(&run.labels, &args.out.join("labels.json"))?;
+    write_json(&run.labels, &args.out.join("labels.json"))?;
 
     let s = &run.stats;
     let error_rate = s.errors as f64 / s.requests.max(1) as f64;

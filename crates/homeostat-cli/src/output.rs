@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use homeostat::core::{FaultLabels, Frame};
+use homeostat::core::Frame;
 
 /// Writes `frame` as a wide CSV: a `timestamp` column (RFC 3339, UTC), then
 /// one column per series named by its key (`name{label="value"}`, quoted
@@ -38,13 +38,9 @@ pub(crate) fn write_wide_csv(frame: &Frame, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `labels` as pretty JSON (`{"faults": [{start, end, kind, scope}]}`
-/// with times in Unix milliseconds).
-pub(crate) fn write_labels_json(labels: &FaultLabels, path: &Path) -> anyhow::Result<()> {
-    write_json(labels, path)
-}
-
-/// Writes any serialisable value as pretty JSON with a final newline.
+/// Writes any serialisable value as pretty JSON with a final newline (fault
+/// labels come out as `{"faults": [{start, end, kind, scope}]}`, times in Unix
+/// milliseconds).
 pub(crate) fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> anyhow::Result<()> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut writer = BufWriter::new(file);

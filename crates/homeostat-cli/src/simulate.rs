@@ -9,7 +9,7 @@ use homeostat::sim::Scenario;
 use homeostat::sim::cluster::{self, ClusterSpec};
 use homeostat::sim::requests::{self, RequestScenario, RoundRobin, UniformRandom, Unlimited};
 
-use crate::output::{write_json, write_labels_json, write_wide_csv};
+use crate::output::{write_json, write_wide_csv};
 
 /// Options of `homeostat simulate`.
 #[derive(Debug, Args)]
@@ -69,7 +69,7 @@ fn run_cluster(mut spec: ClusterSpec, args: &SimulateArgs) -> anyhow::Result<()>
     let run = cluster::simulate(&spec, args.seed)?;
     let elapsed = started.elapsed();
     write_wide_csv(&run.frame, &args.out)?;
-    write_labels_json(&run.labels, &args.labels)?;
+    write_json(&run.labels, &args.labels)?;
     let s = &run.stats;
     say!(
         "simulated {} of {} nodes and {} services at {} in {:.2?} (seed {})",
@@ -128,7 +128,7 @@ fn run_requests(mut spec: RequestScenario, args: &SimulateArgs) -> anyhow::Resul
     let start = Timestamp::from_millis(0);
     let frame = run.series(start)?;
     write_wide_csv(&frame, &args.out)?;
-    write_labels_json(&slowdown_labels(&spec, start)?, &args.labels)?;
+    write_json(&slowdown_labels(&spec, start)?, &args.labels)?;
     let summary = run.summary();
     let summary_path = args.out.with_extension("summary.json");
     write_json(&summary, &summary_path).context("cannot write the run summary")?;
