@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use homeostat::core::Duration;
+use homeostat::metrics::clean::{align_series, is_counter};
 use homeostat::metrics::{Feature, InsideFaults, Supervised, TimeSplit, WindowFeatures};
 use homeostat::sim::cluster::{self, ClusterRun, ClusterSpec};
 use serde::Serialize;
 
 use crate::output::{write_json, write_wide_csv};
-use crate::prep::{clean_series, is_counter};
 
 /// Options of `homeostat demo`.
 #[derive(Debug, Args)]
@@ -181,7 +181,7 @@ fn prepare_features(run: &ClusterRun) -> anyhow::Result<BTreeMap<&'static str, f
     let step = Duration::from_minutes(1);
     let series = run.frame.to_series();
     let counters = series.iter().filter(|s| is_counter(s.name())).count();
-    let clean = clean_series(
+    let clean = align_series(
         &series,
         step,
         Duration::from_minutes(2),

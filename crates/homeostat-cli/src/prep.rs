@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use homeostat::core::{Duplicates, Duration, Frame, Order, Series, Timestamp};
-use homeostat::metrics::clean::{Aggregation, FillMethod, fill_frame, resample};
+use homeostat::core::{Duplicates, Duration, Order, Series, Timestamp};
+use homeostat::metrics::clean::{align_series, is_counter};
 use homeostat::metrics::ingest::prometheus::{Format, ScrapeCollector};
 use homeostat::metrics::ingest::{csv as csv_ingest, promjson};
-use homeostat::metrics::rates::RangeFunction;
-use homeostat::metrics::{Feature, Grid, WindowFeatures};
+use homeostat::metrics::{Feature, WindowFeatures};
 
 use crate::output::write_wide_csv;
 
@@ -94,7 +93,7 @@ pub(crate) fn run(args: &PrepArgs) -> anyhow::Result<()> {
         "{} holds no series",
         args.input.display()
     );
-    let clean = clean_series(&series, args.step, args.max_gap, args.rate_range)?;
+    let clean = align_series(&series, args.step, args.max_gap, args.rate_range)?;
     let frame = match window_features(args)? {
         Some(features) => clean.concat_columns(&features.compute(&clean)?)?,
         None => clean,
@@ -160,13 +159,6 @@ fn window_features(args: &PrepArgs) -> anyhow::Result<Option<WindowFeatures>> {
     };
     config.validate()?;
     Ok(Some(config))
-}
-
-/// Counters by Prometheus naming: they only make sense as rates.
-pub(crate) fn is_counter(name: &str) -> bool {
-    ["_total", "_count", "_sum", "_bucket"]
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
 }
 
 fn resolve_format(format: InputFormat, path: &Path) -> anyhow::Result<InputFormat> {
@@ -252,33 +244,4 @@ fn modified_time(path: &Path) -> anyhow::Result<Timestamp> {
     Ok(Timestamp::from_millis(i64::try_from(
         since_epoch.as_millis(),
     )?))
-}
-
-/// Every series on one grid: gauges averaged per step, counters turned into
-/// per-second rates over `rate_range`; then gaps up to `max_gap` filled.
-pub(crate) fn clean_series(
-    series: &[Series],
-    step: Duration,
-    max_gap: Duration,
-    rate_range: Duration,
-) -> anyhow::Result<Frame> {
-    let first = series.iter().filter_map(|s| s.timestamps().first()).min();
-    let last = series.iter().filter_map(|s| s.timestamps().last()).max();
-    let (Some(&first), Some(&last)) = (first, last) else {
-        anyhow::bail!("no samples to clean");
-    };
-    let grid = Grid::covering(first, last, step)?;
-    let mut columns = Vec::with_capacity(series.len());
-    for s in series {
-        if is_counter(s.name()) {
-            let rate = RangeFunction::Rate.evaluate(s, rate_range, &grid)?;
-            let (_, timestamps, values) = rate.into_parts();
-            let key = RangeFunction::Rate.output_key(s.key(), rate_range)?;
-            columns.push(Series::new(key, timestamps, values)?);
-        } else {
-            columns.push(resample(s, &grid, Aggregation::Mean)?);
-        }
-    }
-    let frame = Frame::from_aligned_series(columns)?;
-    Ok(fill_frame(&frame, FillMethod::Linear, max_gap)?)
 }
