@@ -59,10 +59,27 @@ fn quick_demo_writes_a_summary_with_every_stage() {
     assert_eq!(prep["status"], "ok");
     assert_eq!(prep["figures"]["rows"], 360.0);
     assert!(prep["figures"]["feature_columns"].as_f64().unwrap() > 185.0);
+
+    // The report is one self-contained page: a section per stage, the
+    // simulator's and the features' charts inline, nothing fetched or run.
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    for i in 0..7 {
+        assert!(
+            html.contains(&format!("id=\"stage-{i}\"")),
+            "no section for stage {i}"
+        );
+    }
+    assert!(
+        html.matches("<svg").count() >= 3,
+        "charts of stages 0 and 1"
+    );
+    assert!(html.contains("Node CPU utilisation") && html.contains("labelled fault"));
+    assert!(!html.contains("<script") && !html.contains("src=\"http"));
 }
 
 #[test]
-fn same_seed_same_summary() {
+fn same_seed_same_summary_and_report() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str| {
         let out_dir = dir.path().join(name);
@@ -72,9 +89,14 @@ fn same_seed_same_summary() {
             .status()
             .unwrap();
         assert!(status.success());
-        std::fs::read(out_dir.join("summary.json")).unwrap()
+        (
+            std::fs::read(out_dir.join("summary.json")).unwrap(),
+            std::fs::read(out_dir.join("report.html")).unwrap(),
+        )
     };
-    assert_eq!(run("a"), run("b"));
+    let (a, b) = (run("a"), run("b"));
+    assert_eq!(a.0, b.0, "summary.json differs between runs");
+    assert!(a.1 == b.1, "report.html differs between runs");
 }
 
 #[test]

@@ -4,15 +4,22 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
+use std::time::Instant;
+
 use anyhow::Context;
 use clap::Args;
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::output::write_json;
+use chart::Chart;
 
-// One module per stage; each returns the figures it shows, by name.
+// One module per stage; each fills its `StageOutcome`.
 mod prepare;
 mod simulate;
+
+mod chart;
+mod report;
 
 /// Options of `homeostat demo`.
 #[derive(Debug, Args)]
@@ -37,6 +44,22 @@ struct StageOutcome {
     /// Every figure the stage computed, by name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     figures: BTreeMap<&'static str, f64>,
+    /// One line for the terminal's summary table.
+    #[serde(skip)]
+    headline: String,
+    /// What the stage printed, in order; also the report's text.
+    #[serde(skip)]
+    lines: Vec<String>,
+    /// The report's charts.
+    #[serde(skip)]
+    charts: Vec<Chart>,
+}
+
+impl StageOutcome {
+    /// Records a line of the stage's account (printed when the stage ends).
+    fn say(&mut self, line: impl Into<String>) {
+        self.lines.push(line.into());
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,7 +100,6 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         args.seed,
         if args.quick { ", quick" } else { "" }
     );
-    say!("");
 
     let mut stages: Vec<StageOutcome> = STAGES
         .iter()
@@ -86,22 +108,25 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
             provided_by,
             status: StageStatus::NotAvailable,
             figures: BTreeMap::new(),
+            headline: String::new(),
+            lines: Vec::new(),
+            charts: Vec::new(),
         })
         .collect();
-    let (figures, run) = simulate::simulate_cluster(args)?;
-    stages[0].figures = figures;
-    stages[0].status = StageStatus::Ok;
-    stages[1].figures = prepare::prepare_features(&run)?;
-    stages[1].status = StageStatus::Ok;
+    let total = stages.len();
+    let mut progress = Progress::new(total);
+
+    let run = progress.stage(&mut stages[0], |out| simulate::run(args, out))?;
+    progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
 
     say!("");
-    say!("{:<42} {:<20} status", "stage", "crate");
+    say!("{:<42} {:<18} result", "stage", "crate");
     for s in &stages {
-        let status = match s.status {
-            StageStatus::Ok => "ok",
+        let result = match s.status {
+            StageStatus::Ok => s.headline.as_str(),
             StageStatus::NotAvailable => "not available in this build",
         };
-        say!("{:<42} {:<20} {status}", s.stage, s.provided_by);
+        say!("{:<42} {:<18} {result}", s.stage, s.provided_by);
     }
 
     let summary = Summary {
@@ -110,9 +135,55 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
         quick: args.quick,
         stages,
     };
-    let path = args.out.join("summary.json");
-    write_json(&summary, &path)?;
+    let json = args.out.join("summary.json");
+    write_json(&summary, &json)?;
+    let html = args.out.join("report.html");
+    report::write_report(&summary, &html)?;
     say!("");
-    say!("wrote {}", path.display());
+    say!("wrote {} and {}", json.display(), html.display());
     Ok(())
+}
+
+/// A spinner per stage on stderr (hidden when stderr is not a terminal);
+/// each stage's account is printed when it ends, so the two never interleave.
+#[derive(Debug)]
+struct Progress {
+    total: usize,
+    done: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Self { total, done: 0 }
+    }
+
+    /// Runs one stage: `body` fills `outcome`; on success the stage is
+    /// marked as run and its lines are printed with the time it took.
+    fn stage<T>(
+        &mut self,
+        outcome: &mut StageOutcome,
+        body: impl FnOnce(&mut StageOutcome) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.done += 1;
+        let bar = ProgressBar::new_spinner()
+            .with_message(format!("[{}/{}] {}", self.done, self.total, outcome.stage));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let started = Instant::now();
+        let result = body(outcome);
+        let elapsed = started.elapsed();
+        bar.finish_and_clear();
+        let value = result.with_context(|| format!("demo stage {:?} failed", outcome.stage))?;
+        outcome.status = StageStatus::Ok;
+        say!("");
+        say!(
+            "[{}/{}] {} ({elapsed:.2?})",
+            self.done,
+            self.total,
+            outcome.stage
+        );
+        for line in &outcome.lines {
+            say!("  {line}");
+        }
+        Ok(value)
+    }
 }
