@@ -18,3 +18,13 @@ pub use homeostat_sim as sim;
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct WorkspaceReadme;
+
+/// The metrics guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "metrics"))]
+#[doc = include_str!("../../../docs/metrics.md")]
+pub struct MetricsGuide;
+
+/// The simulator guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "sim"))]
+#[doc = include_str!("../../../docs/sim.md")]
+pub struct SimGuide;
