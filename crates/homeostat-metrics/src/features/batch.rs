@@ -3,17 +3,24 @@
 use homeostat_core::Frame;
 use ndarray::Array2;
 
+use super::columnwise::{Column, metric_features};
 use super::config::WindowFeatures;
-use super::streaming::StreamingWindowFeatures;
 use crate::error::Result;
 use crate::transform::Transform;
 
+/// Metrics computed before their columns are written out together.
+const GROUP: usize = 8;
+/// Output rows written per tile.
+const TILE: usize = 256;
+
 impl WindowFeatures {
     /// The feature frame of `frame`: same index, the columns named by
-    /// [`output_keys`](Self::output_keys). Row `r` holds exactly what
-    /// [`StreamingWindowFeatures::push`] returns for row `r` (batch runs the
-    /// streaming state over the rows, so memory beyond the output is
-    /// O(longest window) per column).
+    /// [`output_keys`](Self::output_keys). Row `r` holds what
+    /// [`StreamingWindowFeatures::push`](super::StreamingWindowFeatures::push)
+    /// returns for row `r`: exactly for min, max, percentiles, last, missing
+    /// count, EWMAs and lags, within 1e-9 relative for the others (batch
+    /// works a column at a time with its own algorithms; memory beyond the
+    /// output is a few columns).
     ///
     /// Fails on an invalid configuration, or when a feature overflows to
     /// infinity (values near `f64::MAX`).
@@ -34,25 +41,40 @@ impl WindowFeatures {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compute(&self, frame: &Frame) -> Result<Frame> {
-        let mut stream = StreamingWindowFeatures::new(self, frame.columns().to_vec())?;
-        let mut out = Array2::from_elem((frame.nrows(), stream.columns().len()), f64::NAN);
-        let mut input = vec![f64::NAN; frame.ncols()];
-        let mut features = vec![f64::NAN; stream.columns().len()];
-        for ((&t, row), mut target) in frame
-            .index()
-            .iter()
-            .zip(frame.values().rows())
-            .zip(out.rows_mut())
-        {
-            for (slot, &x) in input.iter_mut().zip(row) {
-                *slot = x;
-            }
-            stream.push_into(t, &input, &mut features)?;
-            for (slot, &x) in target.iter_mut().zip(&features) {
-                *slot = x;
+        let keys = self.output_keys(frame.columns())?;
+        let per_column = self.outputs_per_column();
+        let times: Vec<i64> = frame.index().iter().map(|t| t.as_millis()).collect();
+        let mut out = Array2::from_elem((frame.nrows(), keys.len()), f64::NAN);
+        let width = keys.len().max(1);
+        let view = frame.values();
+        let columns: Vec<_> = view.columns().into_iter().collect();
+        for (group_index, group) in columns.chunks(GROUP).enumerate() {
+            let computed: Vec<Vec<Vec<f64>>> = group
+                .iter()
+                .map(|input| {
+                    let values: Vec<f64> = input.iter().copied().collect();
+                    metric_features(self, &Column::new(&values, &times))
+                })
+                .collect();
+            let first = group_index * GROUP * per_column;
+            // Scatter into the row-major output a tile of rows at a time, so
+            // the rows being filled stay in cache while every column of the
+            // group is written.
+            let Some(all) = out.as_slice_mut() else { break };
+            for (tile_index, tile) in all.chunks_mut(TILE * width).enumerate() {
+                let rows = tile_index * TILE..(tile_index * TILE + TILE).min(frame.nrows());
+                let outputs = computed.iter().flatten().enumerate();
+                for (offset, feature) in outputs {
+                    let column = first + offset;
+                    let source = feature.get(rows.clone()).unwrap_or_default();
+                    for (row, &v) in tile.chunks_exact_mut(width).zip(source) {
+                        if let Some(slot) = row.get_mut(column) {
+                            *slot = v;
+                        }
+                    }
+                }
             }
         }
-        let keys = stream.columns().to_vec();
         Ok(Frame::new(frame.index().to_vec(), keys, out)?)
     }
 }

@@ -4,6 +4,7 @@
 //! [`Frame`]: homeostat_core::Frame
 
 mod batch;
+mod columnwise;
 mod config;
 mod queue;
 mod streaming;

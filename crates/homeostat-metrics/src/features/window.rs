@@ -271,26 +271,33 @@ impl WindowState {
     /// times taken relative to the newest row so they stay small.
     fn slope(&self, row: u64, history: History<'_>) -> f64 {
         let origin = slot(history.times, row).unwrap_or(0);
-        let points = || {
+        least_squares_slope(
             (self.start(row)..=row)
                 .map(|r| (history.seconds_since(r, origin), history.value(r)))
-                .filter(|(_, v)| !v.is_nan())
-        };
-        let (st, sx, n) = points().fold((0.0, 0.0, 0usize), |(st, sx, n), (t, x)| {
-            (st + t, sx + x, n + 1)
-        });
-        if n < 2 {
-            return f64::NAN;
-        }
-        let (mt, mx) = (st / n as f64, sx / n as f64);
-        let (stt, stx) = points().fold((0.0, 0.0), |(stt, stx), (t, x)| {
-            (stt + (t - mt) * (t - mt), stx + (t - mt) * (x - mx))
-        });
-        if stt > 0.0 { stx / stt } else { f64::NAN }
+                .filter(|(_, v)| !v.is_nan()),
+        )
     }
 
     /// Allocated slots, for the bounded-state checks.
     pub(crate) fn state_len(&self) -> usize {
         self.min.capacity() + self.max.capacity() + self.ordered.as_ref().map_or(0, Vec::capacity)
     }
+}
+
+/// Least-squares slope of `(t, x)` points (two passes: means, then the
+/// centred sums); NaN for fewer than two points or a zero time spread.
+pub(crate) fn least_squares_slope(points: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
+    let (st, sx, n) = points
+        .clone()
+        .fold((0.0, 0.0, 0usize), |(st, sx, n), (t, x)| {
+            (st + t, sx + x, n + 1)
+        });
+    if n < 2 {
+        return f64::NAN;
+    }
+    let (mt, mx) = (st / n as f64, sx / n as f64);
+    let (stt, stx) = points.fold((0.0, 0.0), |(stt, stx), (t, x)| {
+        (stt + (t - mt) * (t - mt), stx + (t - mt) * (x - mx))
+    });
+    if stt > 0.0 { stx / stt } else { f64::NAN }
 }
