@@ -8,6 +8,12 @@
 //! - **NAB**: `timestamp,value` with that header, one series per file, as in
 //!   the Numenta Anomaly Benchmark ([`read_nab`] → [`Series`]).
 //!
+//! The `read_*` functions collect a whole input. For inputs larger than
+//! memory, or to process rows as they arrive, [`LongRows`] yields long-form
+//! samples one at a time and [`WideRows`] yields wide rows one at a time or
+//! as frames of a bounded number of rows; both keep memory independent of
+//! the input's length.
+//!
 //! Timestamps are anything [`Timestamp::parse`] accepts. Fields are trimmed
 //! of surrounding spaces. An empty value cell, or the text `NaN`, is a
 //! missing value (NaN); `inf` and `-inf` are rejected. Every error is an
@@ -19,6 +25,9 @@
 mod points;
 mod record;
 mod series_key;
+mod stream;
+
+pub use stream::{LongRows, LongSample, WideRows};
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
@@ -152,30 +161,7 @@ pub fn read_long(reader: impl Read, options: CsvOptions) -> Result<Vec<Series>> 
         if std::mem::take(&mut first) && is_long_header(&record)? {
             continue;
         }
-        if record.len() < 3 {
-            return Err(record.error(
-                record.len(),
-                format!(
-                    "expected at least 3 fields (timestamp,metric,value), found {}",
-                    record.len()
-                ),
-            ));
-        }
-        let t = record.timestamp(0)?;
-        let mut labels = Labels::new();
-        for i in 3..record.len() {
-            let text = record.field(i)?;
-            let Some((name, value)) = text.split_once('=') else {
-                return Err(record.error(i, format!("label {text:?} is not written name=value")));
-            };
-            labels
-                .insert(name.trim(), value.trim())
-                .map_err(|e| record.error(i, e.to_string()))?;
-        }
-        let key = SeriesKey::new(record.field(1)?)
-            .map_err(|e| record.error(1, e.to_string()))?
-            .with_labels(labels);
-        let value = record.value(2)?;
+        let (t, key, value) = parse_long_record(&record)?;
         let points = series.entry(key).or_default();
         points.push(t, value, &record, options)?;
     }
@@ -183,6 +169,35 @@ pub fn read_long(reader: impl Read, options: CsvOptions) -> Result<Vec<Series>> 
         .into_iter()
         .map(|(key, points)| points.into_series(key, options))
         .collect()
+}
+
+/// The timestamp, key and value of one long-form record.
+fn parse_long_record(record: &Record) -> Result<(Timestamp, SeriesKey, f64)> {
+    if record.len() < 3 {
+        return Err(record.error(
+            record.len(),
+            format!(
+                "expected at least 3 fields (timestamp,metric,value), found {}",
+                record.len()
+            ),
+        ));
+    }
+    let t = record.timestamp(0)?;
+    let mut labels = Labels::new();
+    for i in 3..record.len() {
+        let text = record.field(i)?;
+        let Some((name, value)) = text.split_once('=') else {
+            return Err(record.error(i, format!("label {text:?} is not written name=value")));
+        };
+        labels
+            .insert(name.trim(), value.trim())
+            .map_err(|e| record.error(i, e.to_string()))?;
+    }
+    let key = SeriesKey::new(record.field(1)?)
+        .map_err(|e| record.error(1, e.to_string()))?
+        .with_labels(labels);
+    let value = record.value(2)?;
+    Ok((t, key, value))
 }
 
 /// Whether the first record of a long-form input is a header.
@@ -260,6 +275,19 @@ pub fn read_wide(reader: impl Read, options: CsvOptions) -> Result<Frame> {
     let Some(header) = records.next_record()? else {
         return Err(records.eof_error("empty input: a header timestamp,name,... is required"));
     };
+    let keys = parse_wide_header(&header)?;
+    let width = header.len();
+    let mut rows = Rows::default();
+    let mut row = Vec::with_capacity(width.saturating_sub(1));
+    while let Some(record) = records.next_record()? {
+        let t = parse_wide_row(&record, width, &mut row)?;
+        rows.push(t, &row, &record, options)?;
+    }
+    rows.into_frame(keys, options)
+}
+
+/// The column keys named by a wide CSV's header.
+fn parse_wide_header(header: &Record) -> Result<Vec<SeriesKey>> {
     let first = header.field(0)?;
     if Timestamp::parse(first).is_ok() {
         return Err(header.error(
@@ -282,19 +310,19 @@ pub fn read_wide(reader: impl Read, options: CsvOptions) -> Result<Frame> {
         }
         keys.push(key);
     }
-    let width = header.len();
-    let mut rows = Rows::default();
-    let mut row = Vec::with_capacity(width.saturating_sub(1));
-    while let Some(record) = records.next_record()? {
-        record.expect_len(width)?;
-        let t = record.timestamp(0)?;
-        row.clear();
-        for i in 1..width {
-            row.push(record.value(i)?);
-        }
-        rows.push(t, &row, &record, options)?;
+    Ok(keys)
+}
+
+/// Reads one wide row of `width` fields: returns its timestamp and leaves
+/// its values in `row`.
+fn parse_wide_row(record: &Record, width: usize, row: &mut Vec<f64>) -> Result<Timestamp> {
+    record.expect_len(width)?;
+    let t = record.timestamp(0)?;
+    row.clear();
+    for i in 1..width {
+        row.push(record.value(i)?);
     }
-    rows.into_frame(keys, options)
+    Ok(t)
 }
 
 #[cfg(test)]
