@@ -235,7 +235,13 @@ impl<'a> Column<'a> {
                 since_recentre = 0;
                 m2 = sums.m2(inv_k);
             }
-            mean.push(sums.centre + sums.s1 * inv_k);
+            // Just re-centred, the centre is the mean as sum / count gives
+            // it; adding `s1` (rounding noise there) could only move it.
+            mean.push(if since_recentre == 0 {
+                sums.centre
+            } else {
+                sums.centre + sums.s1 * inv_k
+            });
             std.push((m2.max(0.0) * inv_k).sqrt());
         }
         (mean, std)
