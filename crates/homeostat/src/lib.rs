@@ -13,6 +13,10 @@ pub use homeostat_metrics as metrics;
 #[cfg(feature = "sim")]
 pub use homeostat_sim as sim;
 
+/// Fault prediction, forecasts and anomaly detectors (feature `predict`).
+#[cfg(feature = "predict")]
+pub use homeostat_predict as predict;
+
 /// The code blocks of the workspace README, compiled and run as doctests so
 /// the front page cannot drift from the API.
 #[cfg(doctest)]
