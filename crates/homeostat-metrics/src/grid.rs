@@ -246,17 +246,65 @@ impl Grid {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn bucket_of(&self, t: Timestamp) -> Option<usize> {
-        let s = i128::from(self.step.as_millis());
-        let offset = i128::from(t.as_millis()) - i128::from(self.start.as_millis());
-        // Ceiling division: the first row at or after t.
-        let k = (offset + s - 1).div_euclid(s);
+        let step = self.step.as_millis();
+        // Ceiling division: the first row at or after t. In i64 when it
+        // cannot overflow (a 128-bit division costs several times more,
+        // and resampling divides once per bucket), else in i128.
+        let k = match t
+            .as_millis()
+            .checked_sub(self.start.as_millis())
+            .and_then(|offset| offset.checked_add(step - 1))
+        {
+            Some(shifted) => i128::from(shifted.div_euclid(step)),
+            None => {
+                let s = i128::from(step);
+                let offset = i128::from(t.as_millis()) - i128::from(self.start.as_millis());
+                (offset + s - 1).div_euclid(s)
+            }
+        };
         usize::try_from(k).ok().filter(|&k| k < self.len)
+    }
+
+    /// A cursor that finds the buckets of time-ordered points mostly
+    /// without dividing: consecutive points usually share a bucket.
+    pub(crate) fn cursor(&self) -> BucketCursor<'_> {
+        BucketCursor {
+            grid: self,
+            current: None,
+        }
     }
 
     /// Row `k`'s timestamp; in range by construction for `k < len`.
     fn row(&self, k: usize) -> Timestamp {
         let ms = i128::from(self.start.as_millis()) + i128::from(self.step.as_millis()) * k as i128;
         Timestamp::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+}
+
+/// [`Grid::bucket_of`] remembering the last bucket found: a point in the
+/// same bucket as the one before costs two comparisons.
+#[derive(Debug)]
+pub(crate) struct BucketCursor<'a> {
+    grid: &'a Grid,
+    /// The last bucket found and its bounds `(lo, hi]` in milliseconds.
+    current: Option<(usize, i64, i64)>,
+}
+
+impl BucketCursor<'_> {
+    /// The same answer as [`Grid::bucket_of`], for points in any order.
+    pub(crate) fn bucket_of(&mut self, t: Timestamp) -> Option<usize> {
+        let ms = t.as_millis();
+        if let Some((k, lo, hi)) = self.current
+            && lo < ms
+            && ms <= hi
+        {
+            return Some(k);
+        }
+        let k = self.grid.bucket_of(t)?;
+        let hi = self.grid.row(k).as_millis();
+        let lo = hi.saturating_sub(self.grid.step.as_millis());
+        self.current = Some((k, lo, hi));
+        Some(k)
     }
 }
 

@@ -50,24 +50,51 @@ fn aggregate(
     points: impl Iterator<Item = (Timestamp, f64)>,
     aggregation: Aggregation,
 ) -> Vec<f64> {
-    let empty = if aggregation == Aggregation::Count {
-        0.0
-    } else {
-        f64::NAN
-    };
-    let mut out = vec![empty; grid.len()];
-    let mut counts = vec![0u64; grid.len()];
+    let mut buckets = Buckets::new(grid.len(), 1, aggregation);
+    let mut cursor = grid.cursor();
     for (t, v) in points {
-        if v.is_nan() {
-            continue;
+        if let Some(k) = cursor.bucket_of(t) {
+            buckets.add(k, 0, v);
         }
-        let Some(k) = grid.bucket_of(t) else { continue };
-        let (Some(o), Some(n)) = (out.get_mut(k), counts.get_mut(k)) else {
-            continue;
+    }
+    buckets.finish()
+}
+
+/// The running aggregates of `rows × columns` buckets, row-major.
+struct Buckets {
+    aggregation: Aggregation,
+    columns: usize,
+    values: Vec<f64>,
+    counts: Vec<u64>,
+}
+
+impl Buckets {
+    fn new(rows: usize, columns: usize, aggregation: Aggregation) -> Self {
+        let empty = if aggregation == Aggregation::Count {
+            0.0
+        } else {
+            f64::NAN
+        };
+        Buckets {
+            aggregation,
+            columns,
+            values: vec![empty; rows * columns],
+            counts: vec![0; rows * columns],
+        }
+    }
+
+    /// Adds point `v` (ignored when missing) to bucket `row` of `column`.
+    fn add(&mut self, row: usize, column: usize, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        let i = row * self.columns + column;
+        let (Some(o), Some(n)) = (self.values.get_mut(i), self.counts.get_mut(i)) else {
+            return;
         };
         let first = *n == 0;
         *n += 1;
-        *o = match aggregation {
+        *o = match self.aggregation {
             Aggregation::Mean | Aggregation::Sum if first => v,
             Aggregation::Mean | Aggregation::Sum => *o + v,
             Aggregation::Last => v,
@@ -78,21 +105,25 @@ fn aggregate(
             Aggregation::Count => *o + 1.0,
         };
     }
-    if aggregation == Aggregation::Mean {
-        for (o, &n) in out.iter_mut().zip(&counts) {
-            if n > 0 {
-                *o /= n as f64;
+
+    /// The aggregates, row-major.
+    fn finish(mut self) -> Vec<f64> {
+        if self.aggregation == Aggregation::Mean {
+            for (o, &n) in self.values.iter_mut().zip(&self.counts) {
+                if n > 0 {
+                    *o /= n as f64;
+                }
             }
         }
-    }
-    // A sum of large finite values can overflow; report it as missing
-    // rather than store an infinity.
-    for o in &mut out {
-        if o.is_infinite() {
-            *o = f64::NAN;
+        // A sum of large finite values can overflow; report it as missing
+        // rather than store an infinity.
+        for o in &mut self.values {
+            if o.is_infinite() {
+                *o = f64::NAN;
+            }
         }
+        self.values
     }
-    out
 }
 
 /// Resamples `series` onto `grid`: row `t` aggregates the points in
@@ -162,15 +193,19 @@ pub fn resample_to_frame(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn resample_frame(frame: &Frame, grid: &Grid, aggregation: Aggregation) -> Result<Frame> {
-    let index = frame.index();
-    let values = frame.values();
-    let mut out = Array2::from_elem((grid.len(), frame.ncols()), f64::NAN);
-    for (column, mut target) in values.columns().into_iter().zip(out.columns_mut()) {
-        let points = index.iter().copied().zip(column.iter().copied());
-        for (cell, v) in target.iter_mut().zip(aggregate(grid, points, aggregation)) {
-            *cell = v;
+    // Row by row: the frame is row-major, and each row's bucket is found
+    // once for all its columns.
+    let mut buckets = Buckets::new(grid.len(), frame.ncols(), aggregation);
+    let mut cursor = grid.cursor();
+    for (&t, row) in frame.index().iter().zip(frame.values().rows()) {
+        if let Some(k) = cursor.bucket_of(t) {
+            for (column, &v) in row.iter().enumerate() {
+                buckets.add(k, column, v);
+            }
         }
     }
+    let out = Array2::from_shape_vec((grid.len(), frame.ncols()), buckets.finish())
+        .map_err(|e| crate::error::invalid("resampled frame", e.to_string()))?;
     Ok(Frame::new(
         grid.timestamps(),
         frame.columns().to_vec(),

@@ -229,4 +229,23 @@ proptest! {
         prop_assert_eq!(grid.bucket_of(b), Some(grid.len() - 1));
         prop_assert_eq!(grid.start().as_millis().rem_euclid(step), 0);
     }
+
+    #[test]
+    fn the_cursor_finds_the_bucket_the_grid_finds(
+        start in -1_000i64..1_000,
+        step in 1i64..100,
+        len in 1usize..50,
+        points in proptest::collection::vec(prop_oneof![
+            -3_000i64..6_000,
+            Just(i64::MIN),
+            Just(i64::MAX),
+        ], 0..100),
+    ) {
+        let grid = Grid::new(Timestamp::from_millis(start), Duration::from_millis(step), len).unwrap();
+        let mut cursor = grid.cursor();
+        for ms in points {
+            let t = Timestamp::from_millis(ms);
+            prop_assert_eq!(cursor.bucket_of(t), grid.bucket_of(t), "at {} ms", ms);
+        }
+    }
 }
