@@ -14,7 +14,8 @@ use homeostat::balance::{
 use homeostat::core::Duration;
 use homeostat::sim::Scenario;
 use homeostat::sim::requests::{
-    self, Completion, Outcome, RequestContext, RequestScenario, Router, RunSummary, Unlimited,
+    self, Completion, Outcome, RequestContext, RequestRun, RequestScenario, Router, RunSummary,
+    Unlimited,
 };
 use serde::Serialize;
 
@@ -236,9 +237,18 @@ fn simulate(
     outlier_detection: bool,
     seed: u64,
 ) -> anyhow::Result<RunSummary> {
+    Ok(simulate_run(spec, strategy, outlier_detection, seed)?.summary())
+}
+
+/// One run of `spec` routed by a balancer with `strategy`.
+pub(crate) fn simulate_run(
+    spec: &RequestScenario,
+    strategy: Strategy,
+    outlier_detection: bool,
+    seed: u64,
+) -> anyhow::Result<RequestRun> {
     let mut router = BalancerRouter::new(strategy, spec.backends.len(), outlier_detection, seed)?;
-    let run = requests::run(spec, &mut router, &mut Unlimited, seed)?;
-    Ok(run.summary())
+    Ok(requests::run(spec, &mut router, &mut Unlimited, seed)?)
 }
 
 /// Drives a [`Balancer`] from the simulator: backend `i` of the scenario
