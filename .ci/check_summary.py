@@ -35,6 +35,20 @@ def check_features(figures: dict) -> None:
     assert figures["train_rows"] + figures["test_rows"] < figures["labelled_rows"], "the split purges rows"
 
 
+def check_balance(figures: dict) -> None:
+    """The balancing stage: the slow-backend incident with a 1 s timeout, per strategy."""
+    for name in ("rr", "swrr", "p2c", "maglev", "peak_ewma", "peak_ewma_ejection"):
+        for suffix in ("success_rate", "p99_secs"):
+            key = f"{name}_{suffix}"
+            assert key in figures, f"balance figures lack {key!r}"
+            assert math.isfinite(figures[key]) and figures[key] > 0, f"{key} = {figures[key]}"
+        assert figures[f"{name}_success_rate"] <= 1, figures
+    assert 0.93 < figures["rr_success_rate"] < 0.97, "round robin feeds the slow backend 1/11 of requests"
+    assert figures["peak_ewma_success_rate"] > figures["rr_success_rate"], figures
+    assert figures["peak_ewma_ejection_success_rate"] >= 0.999, figures
+    assert figures["peak_ewma_ejection_p99_ratio"] <= 1.5, figures
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -54,6 +68,10 @@ def main(path: str) -> None:
     features = stages[1]
     assert features["provided_by"] == "homeostat-metrics" and features["status"] == "ok", features
     check_features(features["figures"])
+    balance = stages[5]
+    assert balance["provided_by"] == "homeostat-balance", balance
+    if balance["status"] == "ok":
+        check_balance(balance["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 

@@ -14,6 +14,7 @@ macro_rules! say {
     }};
 }
 
+mod balance_sim;
 mod demo;
 mod output;
 mod prep;
@@ -36,6 +37,8 @@ enum Command {
     Prep(prep::PrepArgs),
     /// Simulate a cluster (metrics with labelled faults) or a request-level experiment.
     Simulate(simulate::SimulateArgs),
+    /// Compare balancing strategies on a request-level scenario (latency quantiles, success rate).
+    BalanceSim(balance_sim::BalanceSimArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Prep(args) => prep::run(&args),
+        Command::BalanceSim(args) => balance_sim::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

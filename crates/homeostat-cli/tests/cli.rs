@@ -59,6 +59,14 @@ fn quick_demo_writes_a_summary_with_every_stage() {
     assert_eq!(prep["status"], "ok");
     assert_eq!(prep["figures"]["rows"], 360.0);
     assert!(prep["figures"]["feature_columns"].as_f64().unwrap() > 185.0);
+    // The balancer replays the slow-backend incident per strategy.
+    let balance = &stages[5];
+    assert_eq!(balance["status"], "ok");
+    let rr = balance["figures"]["rr_success_rate"].as_f64().unwrap();
+    let ewma = balance["figures"]["peak_ewma_ejection_success_rate"]
+        .as_f64()
+        .unwrap();
+    assert!(rr < 0.97 && ewma >= 0.999, "{rr} {ewma}");
 
     // The report is one self-contained page: a section per stage, the
     // simulator's and the features' charts inline, nothing fetched or run.

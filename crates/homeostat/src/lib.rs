@@ -17,6 +17,11 @@ pub use homeostat_sim as sim;
 #[cfg(feature = "predict")]
 pub use homeostat_predict as predict;
 
+/// Load balancing: strategies, load signals, outlier ejection (feature
+/// `balance`).
+#[cfg(feature = "balance")]
+pub use homeostat_balance as balance;
+
 /// The code blocks of the workspace README, compiled and run as doctests so
 /// the front page cannot drift from the API.
 #[cfg(doctest)]

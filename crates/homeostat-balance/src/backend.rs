@@ -1,0 +1,164 @@
+//! One backend's shared state: its weight, the load signals and the health
+//! counters, updated by picks and completions from any thread.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+/// A backend's identity, chosen by the caller (an index, a hash of the
+/// address, ...). Consistent hashing places backends by their id, so the
+/// same ids give the same placement in every process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BackendId(pub u64);
+
+impl fmt::Display for BackendId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Peak-EWMA state (Finagle): the estimate jumps up to any slower
+/// observation and decays towards faster ones with time constant `tau`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PeakEwmaState {
+    /// Latency estimate in nanoseconds; 0 before the first observation.
+    pub(crate) estimate: f64,
+    /// When the estimate was last updated.
+    pub(crate) stamp: u64,
+}
+
+impl PeakEwmaState {
+    /// The estimate decayed to `now` (Finagle decays towards 0 on read).
+    pub(crate) fn at(&self, now: u64, tau_nanos: f64) -> f64 {
+        let dt = now.saturating_sub(self.stamp) as f64;
+        self.estimate * (-dt / tau_nanos).exp()
+    }
+
+    /// Folds in one observed latency.
+    pub(crate) fn observe(&mut self, rtt: f64, now: u64, tau_nanos: f64) {
+        let decayed_weight = (-(now.saturating_sub(self.stamp) as f64) / tau_nanos).exp();
+        self.estimate = if rtt > self.estimate {
+            rtt
+        } else {
+            self.estimate * decayed_weight + rtt * (1.0 - decayed_weight)
+        };
+        self.stamp = self.stamp.max(now);
+    }
+}
+
+/// The latest server-reported utilisation (ORCA-like).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Utilisation {
+    pub(crate) value: f64,
+    /// When the first report of the current run of reports arrived
+    /// (the blackout period counts from it).
+    pub(crate) first_at: u64,
+    pub(crate) last_at: u64,
+    pub(crate) reported: bool,
+}
+
+/// Everything the balancer tracks about one backend.
+#[derive(Debug)]
+pub(crate) struct Backend {
+    pub(crate) id: BackendId,
+    weight_bits: AtomicU64,
+    /// Requests picked and not yet completed.
+    pub(crate) pending: AtomicU64,
+    pub(crate) ewma: Mutex<PeakEwmaState>,
+    pub(crate) utilisation: Mutex<Utilisation>,
+    /// When the backend was added, for slow start; `None` for the
+    /// backends a balancer was built with.
+    pub(crate) added_at: Option<u64>,
+    pub(crate) consecutive_failures: AtomicU32,
+    pub(crate) interval_ok: AtomicU64,
+    pub(crate) interval_failed: AtomicU64,
+    /// Ejected by outlier detection (changed only under the set's lock).
+    pub(crate) ejected: AtomicBool,
+    pub(crate) ejected_until: AtomicU64,
+    /// Ejections so far; the next ejection lasts `base × (this + 1)`.
+    pub(crate) ejections: AtomicU32,
+    pub(crate) removed: AtomicBool,
+}
+
+impl Backend {
+    pub(crate) fn new(id: BackendId, weight: f64, added_at: Option<u64>) -> Self {
+        Backend {
+            id,
+            weight_bits: AtomicU64::new(weight.to_bits()),
+            pending: AtomicU64::new(0),
+            ewma: Mutex::new(PeakEwmaState::default()),
+            utilisation: Mutex::new(Utilisation::default()),
+            added_at,
+            consecutive_failures: AtomicU32::new(0),
+            interval_ok: AtomicU64::new(0),
+            interval_failed: AtomicU64::new(0),
+            ejected: AtomicBool::new(false),
+            ejected_until: AtomicU64::new(0),
+            ejections: AtomicU32::new(0),
+            removed: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn weight(&self) -> f64 {
+        f64::from_bits(self.weight_bits.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_weight(&self, weight: f64) {
+        self.weight_bits.store(weight.to_bits(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn pending(&self) -> u64 {
+        self.pending.load(Ordering::Relaxed)
+    }
+
+    /// Whether outlier detection keeps this backend out at `now`.
+    pub(crate) fn is_ejected(&self, now: u64) -> bool {
+        self.ejected.load(Ordering::Acquire) && now < self.ejected_until.load(Ordering::Acquire)
+    }
+
+    /// The Peak-EWMA latency estimate at `now`, in nanoseconds.
+    pub(crate) fn peak_ewma(&self, now: u64, tau_nanos: f64) -> f64 {
+        self.ewma
+            .lock()
+            .map_or(0.0, |state| state.at(now, tau_nanos))
+    }
+}
+
+/// A backend as seen from outside, at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendStatus {
+    /// The backend's id.
+    pub id: BackendId,
+    /// Its configured weight.
+    pub weight: f64,
+    /// Requests picked and not completed.
+    pub pending: u64,
+    /// Whether outlier detection keeps it out now.
+    pub ejected: bool,
+    /// How many times it has been ejected.
+    pub ejections: u32,
+    /// The Peak-EWMA latency estimate now, in seconds (0 before any
+    /// completion).
+    pub peak_ewma_secs: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_ewma_jumps_up_and_decays_down() {
+        let tau = 10e9;
+        let mut s = PeakEwmaState::default();
+        s.observe(100.0, 0, tau);
+        assert_eq!(s.estimate, 100.0);
+        s.observe(500.0, 1, tau);
+        assert_eq!(s.estimate, 500.0, "a slower observation is taken at once");
+        s.observe(100.0, 10_000_000_001, tau);
+        let w = (-1.0f64).exp();
+        assert!((s.estimate - (500.0 * w + 100.0 * (1.0 - w))).abs() < 1e-6);
+        // Reading decays towards zero with the same time constant.
+        let now = s.stamp + 10_000_000_000;
+        assert!((s.at(now, tau) - s.estimate * w).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,275 @@
+//! Choosing a backend: one function per strategy over the current set.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::{BackendSet, Balancer, Table};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::hash::{hash2, reduce, rendezvous};
+use crate::pick::{Pick, Request};
+use crate::select::{LoadSignal, Strategy};
+
+/// Draws tried before a random strategy falls back to a scan (when most
+/// candidates are ejected or still ramping up).
+const MAX_DRAWS: u32 = 32;
+
+/// Draws per candidate of power-of-choices before a repeat is accepted.
+const DISTINCT_RETRIES: u32 = 8;
+
+/// Cost of a busy backend without a Peak-EWMA estimate yet (Finagle's
+/// penalty), in nanoseconds: far above any real latency.
+const UNKNOWN_LATENCY_PENALTY: f64 = 1e15;
+
+/// The golden-ratio increment of SplitMix64.
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Balancer {
+    /// Picks a backend for `request`; the returned guard borrows the
+    /// balancer and must be completed (or dropped) when the request ends.
+    ///
+    /// Fails with [`Error::NoBackends`] on an empty set,
+    /// [`Error::AllEjected`] when health excludes every backend, and
+    /// [`Error::MissingKey`] when a hashing strategy gets a request
+    /// without a key.
+    pub fn pick(&self, request: &Request) -> Result<Pick<&Balancer>> {
+        let (backend, now) = self.choose_backend(request)?;
+        Ok(Pick::new(self, backend, now))
+    }
+
+    /// [`Balancer::pick`] with a guard that owns a reference count of the
+    /// balancer, for requests that outlive the caller's borrow (async
+    /// tasks, simulators).
+    pub fn pick_owned(self: &Arc<Self>, request: &Request) -> Result<Pick<Arc<Balancer>>> {
+        let (backend, now) = self.choose_backend(request)?;
+        Ok(Pick::new(Arc::clone(self), backend, now))
+    }
+
+    fn choose_backend(&self, request: &Request) -> Result<(Arc<Backend>, u64)> {
+        let set = self.set.load();
+        let now = self.now();
+        let index = self.choose(&set, request, now)?;
+        let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
+        backend.pending.fetch_add(1, Ordering::Relaxed);
+        Ok((Arc::clone(backend), now))
+    }
+
+    /// A random word from the shared SplitMix64 sequence.
+    fn random(&self) -> u64 {
+        crate::hash::mix64(self.rng.fetch_add(GOLDEN, Ordering::Relaxed))
+    }
+
+    fn choose(&self, set: &BackendSet, request: &Request, now: u64) -> Result<usize> {
+        let backends = &set.backends;
+        let n = backends.len();
+        if n == 0 {
+            return Err(Error::NoBackends);
+        }
+        let ejected = self.ejected.load(Ordering::Acquire);
+        // Below the panic threshold, health is ignored: better an unhealthy
+        // backend than overloading the few healthy ones.
+        let respect_health = ejected > 0
+            && ((n - ejected.min(n)) as f64) * 100.0 >= self.panic_threshold_percent * n as f64;
+        let usable =
+            |i: usize| !respect_health || backends.get(i).is_some_and(|b| !b.is_ejected(now));
+        let all_ejected = || Error::AllEjected { backends: n };
+        let key = || {
+            request.key().ok_or(Error::MissingKey {
+                strategy: self.strategy.name(),
+            })
+        };
+        match (self.strategy, &set.table) {
+            (Strategy::RoundRobin, _) => {
+                let start = self.cursor.fetch_add(1, Ordering::Relaxed);
+                scan_from(start % n, n, usable).ok_or_else(all_ejected)
+            }
+            (Strategy::SmoothWeightedRoundRobin, Table::Sequence(seq)) => {
+                let len = seq.len().max(1);
+                let start = self.cursor.fetch_add(1, Ordering::Relaxed) % len;
+                (0..len)
+                    .filter_map(|k| seq.get((start + k) % len))
+                    .map(|&i| i as usize)
+                    .find(|&i| usable(i))
+                    .ok_or_else(all_ejected)
+            }
+            (Strategy::WeightedRandom, Table::Alias(alias)) => self
+                .draw(backends, alias, now, &usable)
+                .ok_or_else(all_ejected),
+            (Strategy::PowerOfChoices { choices, load }, Table::Alias(alias)) => {
+                let mut best: Option<(usize, f64)> = None;
+                let mut drawn = [usize::MAX; 64];
+                for c in 0..choices as usize {
+                    // Distinct candidates where the weights allow: a draw
+                    // that repeats an earlier one is retried a few times
+                    // (with skewed weights the repeat is kept, and the
+                    // comparison by load / weight stays weight-correct).
+                    let mut candidate = None;
+                    for _ in 0..DISTINCT_RETRIES {
+                        candidate = self.draw(backends, alias, now, &usable);
+                        if candidate.is_none_or(|i| !drawn[..c].contains(&i)) {
+                            break;
+                        }
+                    }
+                    let Some(i) = candidate else {
+                        break;
+                    };
+                    if let Some(slot) = drawn.get_mut(c) {
+                        *slot = i;
+                    }
+                    let cost = self.relative_cost(backends, i, now, load);
+                    if best.is_none_or(|(_, c)| cost < c) {
+                        best = Some((i, cost));
+                    }
+                }
+                best.map(|(i, _)| i).ok_or_else(all_ejected)
+            }
+            (Strategy::LeastLoaded { load }, _) => (0..n)
+                .filter(|&i| usable(i))
+                .map(|i| (i, self.relative_cost(backends, i, now, load)))
+                .fold(None, |best: Option<(usize, f64)>, (i, c)| match best {
+                    Some((_, bc)) if bc <= c => best,
+                    _ => Some((i, c)),
+                })
+                .map(|(i, _)| i)
+                .ok_or_else(all_ejected),
+            (Strategy::RingHash { load_factor, .. }, Table::Ring(ring)) => {
+                let key = key()?;
+                let capacity = load_factor.map(|c| {
+                    let usable_n = (0..n).filter(|&i| usable(i)).count().max(1);
+                    let total: u64 = backends.iter().map(|b| b.pending()).sum();
+                    // The request being placed counts too.
+                    (c * (total + 1) as f64 / usable_n as f64).ceil() as u64
+                });
+                let fits = |i: usize| {
+                    capacity.is_none_or(|cap| backends.get(i).is_some_and(|b| b.pending() < cap))
+                };
+                ring.walk(key, |i| usable(i) && fits(i))
+                    .ok_or_else(all_ejected)
+            }
+            (Strategy::Maglev { .. }, Table::Maglev(table)) => {
+                let key = key()?;
+                let m = table.len();
+                (0..MAX_DRAWS as u64)
+                    .filter_map(|attempt| {
+                        let h = if attempt == 0 {
+                            key
+                        } else {
+                            hash2(key, attempt)
+                        };
+                        table.get(reduce(h, m)).map(|&i| i as usize)
+                    })
+                    .find(|&i| usable(i))
+                    .or_else(|| scan_from(reduce(key, n), n, usable))
+                    .ok_or_else(all_ejected)
+            }
+            (Strategy::Rendezvous, _) => {
+                let key = key()?;
+                (0..n)
+                    .filter(|&i| usable(i))
+                    .filter_map(|i| {
+                        let b = backends.get(i)?;
+                        Some((i, rendezvous::score(key, b.id.0, b.weight())))
+                    })
+                    .fold(None, |best: Option<(usize, f64)>, (i, s)| match best {
+                        Some((_, bs)) if bs >= s => best,
+                        _ => Some((i, s)),
+                    })
+                    .map(|(i, _)| i)
+                    .ok_or_else(all_ejected)
+            }
+            (Strategy::JumpHash, _) => {
+                let key = key()?;
+                (0..MAX_DRAWS as u64)
+                    .map(|attempt| {
+                        let h = if attempt == 0 {
+                            key
+                        } else {
+                            hash2(key, attempt)
+                        };
+                        rendezvous::jump(h, n)
+                    })
+                    .find(|&i| usable(i))
+                    .or_else(|| scan_from(reduce(key, n), n, usable))
+                    .ok_or_else(all_ejected)
+            }
+            // A table that does not match the strategy cannot be built (the
+            // set is published with the strategy's own table).
+            _ => Err(Error::NoBackends),
+        }
+    }
+
+    /// A usable backend drawn in proportion to weight × slow-start factor
+    /// (the factor by rejection), or the first usable one from a random
+    /// start when draws keep failing.
+    fn draw(
+        &self,
+        backends: &[Arc<Backend>],
+        alias: &crate::select::alias::AliasTable,
+        now: u64,
+        usable: &impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        for _ in 0..MAX_DRAWS {
+            let r = self.random();
+            let i = alias.sample(r)?;
+            if !usable(i) {
+                continue;
+            }
+            let factor = self.slow_start_factor(backends.get(i)?, now);
+            // The top 53 bits of another word as a uniform in [0, 1).
+            if factor >= 1.0 || ((self.random() >> 11) as f64 / (1u64 << 53) as f64) < factor {
+                return Some(i);
+            }
+        }
+        let n = backends.len();
+        scan_from(reduce(self.random(), n), n, usable)
+    }
+
+    fn slow_start_factor(&self, backend: &Backend, now: u64) -> f64 {
+        match (&self.slow_start, backend.added_at) {
+            (Some(s), Some(added)) => s.factor(added, now),
+            _ => 1.0,
+        }
+    }
+
+    /// The backend's load divided by its effective weight.
+    fn relative_cost(
+        &self,
+        backends: &[Arc<Backend>],
+        i: usize,
+        now: u64,
+        load: LoadSignal,
+    ) -> f64 {
+        let Some(b) = backends.get(i) else {
+            return f64::INFINITY;
+        };
+        let pending = b.pending() as f64;
+        let cost = match load {
+            LoadSignal::PendingRequests => pending + 1.0,
+            LoadSignal::PeakEwma => {
+                let estimate = b.peak_ewma(now, self.tau_nanos);
+                if estimate == 0.0 && pending > 0.0 {
+                    UNKNOWN_LATENCY_PENALTY + pending
+                } else {
+                    estimate * (pending + 1.0)
+                }
+            }
+            LoadSignal::ServerUtilisation => self.utilisation(b, now) * (pending + 1.0),
+        };
+        cost / (b.weight() * self.slow_start_factor(b, now))
+    }
+
+    /// The backend's fresh utilisation past its blackout, else 1.
+    fn utilisation(&self, b: &Backend, now: u64) -> f64 {
+        b.utilisation.lock().map_or(1.0, |u| {
+            let fresh = u.reported
+                && now.saturating_sub(u.first_at) >= self.utilisation_blackout
+                && now.saturating_sub(u.last_at) <= self.utilisation_expiry;
+            if fresh { u.value } else { 1.0 }
+        })
+    }
+}
+
+/// The first `i` in `start, start + 1, ...` (mod n) that is usable.
+fn scan_from(start: usize, n: usize, usable: impl Fn(usize) -> bool) -> Option<usize> {
+    (0..n).map(|k| (start + k) % n).find(|&i| usable(i))
+}

@@ -1,0 +1,304 @@
+//! The balancer: a set of backends swapped atomically on change, a strategy
+//! that picks from it, and the health tracking fed by completions.
+
+mod choose;
+mod eject;
+mod params;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use arc_swap::ArcSwap;
+
+pub(crate) use params::check_weight;
+pub use params::{BalancerParams, ValidBalancerParams};
+
+use crate::backend::{Backend, BackendId, BackendStatus};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::hash::{maglev, mix64, ring::Ring};
+use crate::health::{OutlierDetection, SlowStart};
+use crate::select::alias::AliasTable;
+use crate::select::sequence::smooth_weighted_sequence;
+use crate::select::{LoadSignal, Strategy};
+
+/// Spreads requests over a changing set of backends.
+///
+/// `Balancer` is `Send + Sync`: share it (by reference or in an `Arc`) and
+/// pick from any number of threads. A pick reads the current backend set
+/// through an [`ArcSwap`] (no lock), chooses with the [`Strategy`] using
+/// atomics only (the Peak-EWMA and utilisation signals take a per-backend
+/// lock for a few nanoseconds), and returns a [`Pick`](crate::Pick) guard
+/// that reports the outcome when it completes or is dropped. Adding,
+/// removing and re-weighting backends builds a new set under a writers'
+/// lock that picks never take; the guards of a removed backend still
+/// complete on it cleanly.
+///
+/// ```
+/// use homeostat_balance::{BackendId, Balancer, Outcome, Request, Strategy};
+/// let lb = Balancer::params(Strategy::peak_ewma())
+///     .backend(BackendId(1), 1.0)
+///     .backend(BackendId(2), 1.0)
+///     .seed(7)
+///     .build()?;
+/// let pick = lb.pick(&Request::new())?;
+/// let id = pick.backend();
+/// // ... send the request to `id` ...
+/// pick.complete(Outcome::Success);
+/// lb.add(BackendId(3), 2.0)?;
+/// assert_eq!(lb.len(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Balancer {
+    strategy: Strategy,
+    tau_nanos: f64,
+    outlier: Option<OutlierDetection>,
+    panic_threshold_percent: f64,
+    slow_start: Option<SlowStart>,
+    utilisation_blackout: u64,
+    utilisation_expiry: u64,
+    /// Whether picks and completions read the clock at all.
+    tracks_time: bool,
+    /// Whether completions feed the Peak-EWMA estimate.
+    tracks_latency: bool,
+    clock: Arc<dyn Clock>,
+    set: ArcSwap<BackendSet>,
+    /// Serialises changes to the set and to ejections; picks never take it.
+    writer: Mutex<()>,
+    cursor: AtomicUsize,
+    rng: AtomicU64,
+    /// Backends with the ejected flag set (changed under `writer`).
+    ejected: AtomicUsize,
+    next_sweep: AtomicU64,
+}
+
+/// An immutable snapshot of the backends and the strategy's table for them.
+#[derive(Debug, Default)]
+pub(crate) struct BackendSet {
+    pub(crate) backends: Vec<Arc<Backend>>,
+    pub(crate) table: Table,
+}
+
+/// What a strategy precomputes per backend set.
+#[derive(Debug, Default)]
+pub(crate) enum Table {
+    #[default]
+    None,
+    Sequence(Vec<u32>),
+    Alias(AliasTable),
+    Ring(Ring),
+    Maglev(Vec<u32>),
+}
+
+impl Balancer {
+    /// Parameters for a balancer with this strategy; see
+    /// [`BalancerParams`] for the options and their defaults.
+    pub fn params(strategy: Strategy) -> BalancerParams {
+        BalancerParams::new(strategy)
+    }
+
+    fn from_params(params: BalancerParams, clock: Arc<dyn Clock>) -> Balancer {
+        let tracks_latency = matches!(
+            params.strategy,
+            Strategy::PowerOfChoices {
+                load: LoadSignal::PeakEwma,
+                ..
+            } | Strategy::LeastLoaded {
+                load: LoadSignal::PeakEwma
+            }
+        );
+        let uses_utilisation = matches!(
+            params.strategy,
+            Strategy::PowerOfChoices {
+                load: LoadSignal::ServerUtilisation,
+                ..
+            } | Strategy::LeastLoaded {
+                load: LoadSignal::ServerUtilisation
+            }
+        );
+        let tracks_time = tracks_latency
+            || uses_utilisation
+            || params.outlier.is_some()
+            || params.slow_start.is_some();
+        let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let first_sweep = params
+            .outlier
+            .as_ref()
+            .map_or(u64::MAX, |o| nanos(o.interval));
+        let lb = Balancer {
+            strategy: params.strategy,
+            tau_nanos: params.peak_ewma_decay.as_nanos() as f64,
+            outlier: params.outlier,
+            panic_threshold_percent: params.panic_threshold_percent,
+            slow_start: params.slow_start,
+            utilisation_blackout: nanos(params.utilisation_blackout),
+            utilisation_expiry: nanos(params.utilisation_expiry),
+            tracks_time,
+            tracks_latency,
+            clock,
+            set: ArcSwap::from_pointee(BackendSet::default()),
+            writer: Mutex::new(()),
+            cursor: AtomicUsize::new(0),
+            rng: AtomicU64::new(mix64(params.seed)),
+            ejected: AtomicUsize::new(0),
+            next_sweep: AtomicU64::new(first_sweep),
+        };
+        let backends = params
+            .backends
+            .iter()
+            .map(|&(id, w)| Arc::new(Backend::new(id, w, None)))
+            .collect();
+        lb.publish(backends);
+        lb
+    }
+
+    /// The strategy.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// Number of backends.
+    pub fn len(&self) -> usize {
+        self.set.load().backends.len()
+    }
+
+    /// Whether there are no backends.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of backends ejected now (flagged; an ejection whose time is
+    /// up counts until the next health check releases it).
+    pub fn ejected_count(&self) -> usize {
+        self.ejected.load(Ordering::Acquire)
+    }
+
+    /// Every backend's state now, in insertion order.
+    pub fn backends(&self) -> Vec<BackendStatus> {
+        let now = self.now();
+        self.set
+            .load()
+            .backends
+            .iter()
+            .map(|b| BackendStatus {
+                id: b.id,
+                weight: b.weight(),
+                pending: b.pending(),
+                ejected: b.is_ejected(now),
+                ejections: b.ejections.load(Ordering::Relaxed),
+                peak_ewma_secs: b.peak_ewma(now, self.tau_nanos) / 1e9,
+            })
+            .collect()
+    }
+
+    /// Adds a backend. It starts with no pending requests and, with slow
+    /// start on, ramps up from now.
+    ///
+    /// Fails on an invalid weight or an id already in the set.
+    pub fn add(&self, id: BackendId, weight: f64) -> Result<()> {
+        check_weight(id, weight)?;
+        let _writer = self.lock_writer();
+        let set = self.set.load();
+        if set.backends.iter().any(|b| b.id == id) {
+            return Err(Error::DuplicateBackend { id });
+        }
+        let added_at = self.slow_start.as_ref().map(|_| self.now());
+        let mut backends = set.backends.clone();
+        backends.push(Arc::new(Backend::new(id, weight, added_at)));
+        self.publish(backends);
+        Ok(())
+    }
+
+    /// Removes a backend. Picks already made on it stay valid and complete
+    /// cleanly (their outcome no longer affects the set).
+    pub fn remove(&self, id: BackendId) -> Result<()> {
+        let _writer = self.lock_writer();
+        let set = self.set.load();
+        let Some(pos) = set.backends.iter().position(|b| b.id == id) else {
+            return Err(Error::UnknownBackend { id });
+        };
+        let mut backends = set.backends.clone();
+        let removed = backends.remove(pos);
+        removed.removed.store(true, Ordering::Release);
+        if removed.ejected.swap(false, Ordering::AcqRel) {
+            self.ejected.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.publish(backends);
+        Ok(())
+    }
+
+    /// Changes a backend's weight; the strategy's table is rebuilt.
+    pub fn set_weight(&self, id: BackendId, weight: f64) -> Result<()> {
+        check_weight(id, weight)?;
+        let _writer = self.lock_writer();
+        let set = self.set.load();
+        let Some(backend) = set.backends.iter().find(|b| b.id == id) else {
+            return Err(Error::UnknownBackend { id });
+        };
+        backend.set_weight(weight);
+        self.publish(set.backends.clone());
+        Ok(())
+    }
+
+    /// Records a server-reported utilisation for the
+    /// [`LoadSignal::ServerUtilisation`] signal (ORCA-like): finite and
+    /// non-negative, such as CPU utilisation in `[0, 1]`.
+    pub fn report_utilisation(&self, id: BackendId, utilisation: f64) -> Result<()> {
+        if !(utilisation.is_finite() && utilisation >= 0.0) {
+            return Err(Error::InvalidUtilisation {
+                id,
+                value: utilisation,
+            });
+        }
+        let set = self.set.load();
+        let backend = set
+            .backends
+            .iter()
+            .find(|b| b.id == id)
+            .ok_or(Error::UnknownBackend { id })?;
+        let now = self.clock.now_nanos();
+        if let Ok(mut u) = backend.utilisation.lock() {
+            if !u.reported || now.saturating_sub(u.last_at) > self.utilisation_expiry {
+                u.first_at = now;
+            }
+            u.value = utilisation;
+            u.last_at = now;
+            u.reported = true;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        if self.tracks_time {
+            self.clock.now_nanos()
+        } else {
+            0
+        }
+    }
+
+    /// The writers' lock; a writer that panicked left no broken state (the
+    /// set is replaced whole), so a poisoned lock is taken over.
+    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Builds the strategy's table for `backends` and swaps the new set in.
+    fn publish(&self, backends: Vec<Arc<Backend>>) {
+        let weights: Vec<f64> = backends.iter().map(|b| b.weight()).collect();
+        let table = match self.strategy {
+            Strategy::SmoothWeightedRoundRobin => {
+                Table::Sequence(smooth_weighted_sequence(&weights))
+            }
+            Strategy::WeightedRandom | Strategy::PowerOfChoices { .. } => {
+                Table::Alias(AliasTable::new(&weights))
+            }
+            Strategy::RingHash { vnodes, .. } => Table::Ring(Ring::build(&backends, vnodes)),
+            Strategy::Maglev { table_size } => Table::Maglev(maglev::build(&backends, table_size)),
+            _ => Table::None,
+        };
+        self.set.store(Arc::new(BackendSet { backends, table }));
+    }
+}

@@ -1,0 +1,64 @@
+//! Maglev's lookup table (Eisenbud et al., NSDI 2016).
+
+use std::sync::Arc;
+
+use super::hash2;
+use crate::backend::Backend;
+
+/// The default table size: a prime well above 100 × backends for sets of
+/// up to a few hundred.
+pub(crate) const DEFAULT_TABLE_SIZE: u32 = 65_537;
+
+/// Whether `n` is prime (trial division; table sizes are small).
+pub(crate) fn is_prime(n: u32) -> bool {
+    if n < 2 {
+        return false;
+    }
+    let n = u64::from(n);
+    let mut d = 2u64;
+    while d * d <= n {
+        if n % d == 0 {
+            return false;
+        }
+        d += 1;
+    }
+    true
+}
+
+/// Fills a table of `size` (prime) slots: each backend walks its own
+/// permutation `(offset + j × skip) mod size` and takes the first free slot
+/// in turn, so every backend ends with `size / n` slots, ±1.
+pub(crate) fn build(backends: &[Arc<Backend>], size: u32) -> Vec<u32> {
+    let m = u64::from(size);
+    let n = backends.len();
+    let mut table = vec![u32::MAX; size as usize];
+    if n == 0 || m == 0 {
+        return Vec::new();
+    }
+    let perms: Vec<(u64, u64)> = backends
+        .iter()
+        .map(|b| {
+            let offset = hash2(b.id.0, 0x6d61_676c_6576_3031) % m;
+            let skip = hash2(b.id.0, 0x6d61_676c_6576_3032) % (m - 1).max(1) + 1;
+            (offset, skip)
+        })
+        .collect();
+    let mut next = vec![0u64; n];
+    let mut filled = 0u64;
+    'fill: loop {
+        for (i, &(offset, skip)) in perms.iter().enumerate() {
+            let mut slot = (offset + next[i] * skip) % m;
+            while table[slot as usize] != u32::MAX {
+                next[i] += 1;
+                slot = (offset + next[i] * skip) % m;
+            }
+            table[slot as usize] = i as u32;
+            next[i] += 1;
+            filled += 1;
+            if filled == m {
+                break 'fill;
+            }
+        }
+    }
+    table
+}

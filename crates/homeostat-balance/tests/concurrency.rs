@@ -1,0 +1,126 @@
+//! Many threads pick and complete while the set changes under them.
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use homeostat_balance::{
+    BackendId, Balancer, Error, Outcome, OutlierDetection, Request, SlowStart, Strategy,
+};
+
+fn assert_send_sync<T: Send + Sync>() {}
+
+#[test]
+fn balancer_and_owned_picks_are_send_and_sync() {
+    assert_send_sync::<Balancer>();
+    assert_send_sync::<homeostat_balance::Pick<Arc<Balancer>>>();
+    assert_send_sync::<homeostat_balance::Pick<&Balancer>>();
+}
+
+/// Four threads pick, hold a few requests and complete them (some fail,
+/// some are dropped) while a fifth adds, removes and re-weights backends.
+/// Afterwards every backend still in the set has no pending requests, no
+/// pick ever failed for a reason other than an empty set, and every pick
+/// landed on a backend that was in the set at the time.
+#[test]
+fn picks_stay_consistent_while_backends_change() {
+    for strategy in [
+        Strategy::RoundRobin,
+        Strategy::SmoothWeightedRoundRobin,
+        Strategy::WeightedRandom,
+        Strategy::p2c(),
+        Strategy::peak_ewma(),
+        Strategy::bounded_ring_hash(1.25),
+        Strategy::maglev(),
+        Strategy::Rendezvous,
+        Strategy::JumpHash,
+    ] {
+        let lb = Arc::new(
+            Balancer::params(strategy)
+                .uniform_backends(8)
+                .outlier_detection(OutlierDetection::default())
+                .slow_start(SlowStart::default())
+                .seed(9)
+                .build()
+                .unwrap(),
+        );
+        let stop = AtomicBool::new(false);
+        let completed = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            let churn = s.spawn(|| {
+                for round in 0..60u64 {
+                    let id = BackendId(100 + round % 5);
+                    if lb.add(id, 1.0 + (round % 3) as f64).is_err() {
+                        lb.remove(id).unwrap();
+                    }
+                    lb.set_weight(BackendId(round % 8), 0.5 + (round % 4) as f64)
+                        .unwrap();
+                    std::thread::yield_now();
+                }
+                stop.store(true, Ordering::Relaxed);
+            });
+            let workers: Vec<_> = (0..4u64)
+                .map(|t| {
+                    let lb = Arc::clone(&lb);
+                    let (stop, completed) = (&stop, &completed);
+                    s.spawn(move || {
+                        let mut held = Vec::new();
+                        let mut k = t * 1_000_000;
+                        while !stop.load(Ordering::Relaxed) || k < t * 1_000_000 + 5_000 {
+                            k += 1;
+                            match lb.pick_owned(&Request::with_key(k.wrapping_mul(0x9e37_79b9))) {
+                                Ok(pick) => held.push(pick),
+                                Err(e) => assert_eq!(e, Error::NoBackends),
+                            }
+                            if held.len() > 16 {
+                                let pick = held.swap_remove((k % 16) as usize);
+                                match k % 10 {
+                                    0 => drop(pick),
+                                    1 => pick.complete(Outcome::Failure),
+                                    _ => pick.complete(Outcome::Success),
+                                }
+                                completed.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        drop(held);
+                    })
+                })
+                .collect();
+            churn.join().unwrap();
+            for w in workers {
+                w.join().unwrap();
+            }
+        });
+        assert!(completed.load(Ordering::Relaxed) >= 4 * 4_000, "{strategy}");
+        let status = lb.backends();
+        assert!(
+            status.iter().all(|b| b.pending == 0),
+            "{strategy}: {status:?}"
+        );
+        assert!(status.len() >= 8 && status.len() <= 13);
+    }
+}
+
+#[test]
+fn a_removed_backends_guards_complete_cleanly() {
+    let lb = Balancer::params(Strategy::RoundRobin)
+        .uniform_backends(2)
+        .outlier_detection(OutlierDetection {
+            consecutive_failures: Some(1),
+            max_ejection_percent: 100.0,
+            ..OutlierDetection::default()
+        })
+        .build()
+        .unwrap();
+    let on_zero = lb.pick(&Request::new()).unwrap();
+    assert_eq!(on_zero.backend(), BackendId(0));
+    lb.remove(BackendId(0)).unwrap();
+    // A failure on the removed backend ejects nothing and counts nowhere.
+    on_zero.complete(Outcome::Failure);
+    assert_eq!(lb.ejected_count(), 0);
+    assert_eq!(lb.backends().len(), 1);
+    assert_eq!(lb.backends()[0].pending, 0);
+    // Re-adding the id starts from a clean slate.
+    lb.add(BackendId(0), 1.0).unwrap();
+    assert!(lb.backends().iter().all(|b| b.pending == 0 && !b.ejected));
+}
