@@ -17,6 +17,11 @@ pub use homeostat_sim as sim;
 #[cfg(feature = "predict")]
 pub use homeostat_predict as predict;
 
+/// Adaptive concurrency limits, PID control, parameter search and
+/// state-space models (feature `tune`).
+#[cfg(feature = "tune")]
+pub use homeostat_tune as tune;
+
 /// The code blocks of the workspace README, compiled and run as doctests so
 /// the front page cannot drift from the API.
 #[cfg(doctest)]
