@@ -18,6 +18,7 @@ mod demo;
 mod output;
 mod prep;
 mod simulate;
+mod tune_sim;
 
 /// Keep services stable: predict faults, allocate resources, balance load and
 /// tune runtime parameters.
@@ -36,6 +37,8 @@ enum Command {
     Prep(prep::PrepArgs),
     /// Simulate a cluster (metrics with labelled faults) or a request-level experiment.
     Simulate(simulate::SimulateArgs),
+    /// Compare concurrency limiters under overload on the request-level simulator.
+    TuneSim(tune_sim::TuneSimArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Prep(args) => prep::run(&args),
+        Command::TuneSim(args) => tune_sim::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,8 +13,9 @@ use crate::error::{Result, check_range};
 ///   short *probe*: every `probe_interval_secs` the limit drops to
 ///   `probe_factor` of itself until the requests admitted under the
 ///   reduced limit have completed (about two RTTs), which drains the queue
-///   without stopping service. A clearly faster RTT (the slow average
-///   below 3/4 of the baseline) is adopted at once.
+///   without stopping service. Three windows in a row far above the
+///   tolerance or clearly below the baseline (a slower or faster
+///   backend) start a probe early.
 /// - **Drops are congestion.** A drop (timeout, shed request) multiplies
 ///   the limit by `backoff_ratio`, at most once per smoothed RTT so a burst
 ///   of timeouts does not collapse it (Netflix issue 176: Gradient2 ignores
@@ -22,10 +23,13 @@ use crate::error::{Result, check_range};
 /// - **Slow start.** From the initial limit it grows by one per sample,
 ///   doubling per RTT, until the RTT exceeds the tolerance (Vector issue
 ///   3255: starting low and crawling up wastes capacity).
-/// - **Bounded growth.** Past slow start the limit follows
-///   `limit × clamp(tolerance / ratio, 0.5, 1) + √limit`, smoothed; with a
-///   true baseline its fixed point keeps the RTT near `tolerance` times the
-///   no-queue RTT.
+/// - **Bounded growth.** Past slow start the limit moves once per window
+///   (about one RTT of completions) towards
+///   `limit × clamp(tolerance / ratio, 0.5, 1) + √limit`, where `ratio` is
+///   the window's mean RTT over the baseline, with weight `smoothing`; with
+///   a true baseline its fixed point keeps the RTT near `tolerance` times
+///   the no-queue RTT. Updating per window rather than per sample keeps the
+///   loop stable despite its one-RTT delay.
 ///
 /// ```
 /// use homeostat_tune::limit::{AdaptiveLimit, LimitAlgorithm, Sample};
@@ -44,11 +48,21 @@ pub struct AdaptiveLimit {
     params: AdaptiveLimitParams,
     estimate: f64,
     short_rtt: Option<f64>,
-    slow_rtt: Option<f64>,
     baseline: Option<f64>,
     slow_start: bool,
     last_backoff_secs: f64,
     phase: Phase,
+    window: Window,
+    suspect_windows: u32,
+}
+
+/// RTTs of the samples since the last limit update.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Window {
+    sum: f64,
+    count: u32,
+    size: u32,
+    max_in_flight: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,26 +94,29 @@ pub struct AdaptiveLimitParams {
     probe_factor: f64,
 }
 
-/// Weight of a sample in the short RTT average (about 16 samples).
-const SHORT_WEIGHT: f64 = 2.0 / 17.0;
-/// Weight of a sample in the slow RTT average (about 200 samples).
-const SLOW_WEIGHT: f64 = 2.0 / 201.0;
-/// The slow average must fall below this share of the baseline to replace
-/// it between probes: far outside its noise.
-const FASTER_SHARE: f64 = 0.75;
-/// Fewest samples a probe averages.
-const MIN_PROBE_SAMPLES: u32 = 8;
+/// A window's mean RTT below this share of the baseline is suspect: far
+/// outside the noise of a window's mean.
+const FASTER_SHARE: f64 = 0.9;
+/// Fewest samples a probe or a window averages.
+const MIN_PROBE_SAMPLES: u32 = 32;
+/// Fewest samples per limit update.
+const MIN_WINDOW_SAMPLES: u32 = 8;
+/// A window whose RTT ratio exceeds this multiple of the tolerance is
+/// suspect: the no-queue RTT itself may have risen (slower backends).
+const SUSPECT_SHARE: f64 = 1.5;
+/// Consecutive suspect windows that start a probe before its time.
+const SUSPECT_WINDOWS: u32 = 3;
 
 impl AdaptiveLimit {
     /// Defaults: initial 20, min 1, max 1000, RTT tolerance 1.25, smoothing
-    /// 0.2, backoff 0.9, a probe every 2 s at half the limit.
+    /// 0.3, backoff 0.9, a probe every 2 s at half the limit.
     pub fn params() -> AdaptiveLimitParams {
         AdaptiveLimitParams {
             initial_limit: 20,
             min_limit: 1,
             max_limit: 1000,
             rtt_tolerance: 1.25,
-            smoothing: 0.2,
+            smoothing: 0.3,
             backoff_ratio: 0.9,
             probe_interval_secs: 2.0,
             probe_factor: 0.5,
@@ -179,7 +196,9 @@ impl AdaptiveLimitParams {
         self.rtt_tolerance = tolerance;
         self
     }
-    /// Weight of each new estimate; default 0.2, in `(0, 1]`.
+    /// Weight of each new estimate, applied once per window (about one RTT
+    /// of completions); default 0.3, in `(0, 1]`. With the one-RTT delay of
+    /// the loop, values above 0.5 oscillate.
     pub fn smoothing(mut self, smoothing: f64) -> Self {
         self.smoothing = smoothing;
         self
@@ -236,20 +255,17 @@ impl AdaptiveLimitParams {
         Ok(AdaptiveLimit {
             estimate: f64::from(self.initial_limit),
             short_rtt: None,
-            slow_rtt: None,
             baseline: None,
             slow_start: true,
             last_backoff_secs: f64::NEG_INFINITY,
             phase: Phase::Tracking {
                 next_probe_secs: f64::NEG_INFINITY,
             },
+            window: Window::default(),
+            suspect_windows: 0,
             params: self,
         })
     }
-}
-
-fn ewma(average: Option<f64>, sample: f64, weight: f64) -> f64 {
-    average.map_or(sample, |a| a + weight * (sample - a))
 }
 
 impl LimitAlgorithm for AdaptiveLimit {
@@ -270,64 +286,90 @@ impl LimitAlgorithm for AdaptiveLimit {
         let Some(rtt) = sample.valid_rtt().filter(|&rtt| rtt > 0.0) else {
             return self.limit();
         };
-        let short = ewma(self.short_rtt, rtt, SHORT_WEIGHT);
-        let slow = ewma(self.slow_rtt, rtt, SLOW_WEIGHT);
-        self.short_rtt = Some(short);
-        self.slow_rtt = Some(slow);
-
-        if let Phase::Probing(mut probe) = self.phase {
-            // Only requests admitted under the reduced limit saw a drained queue.
-            if now - rtt >= probe.start_secs {
-                probe.sum += rtt;
-                probe.count += 1;
-            }
-            if probe.count >= probe.needed {
-                let mean = probe.sum / f64::from(probe.count);
-                self.baseline = Some(mean);
-                self.short_rtt = Some(mean);
-                self.slow_rtt = Some(mean);
-                self.phase = Phase::Tracking {
-                    next_probe_secs: now + self.params.probe_interval_secs,
-                };
-            } else {
-                self.phase = Phase::Probing(probe);
-            }
+        // Until the first window closes, the first RTT spaces the back-offs.
+        self.short_rtt.get_or_insert(rtt);
+        if let Phase::Probing(probe) = self.phase {
+            self.probe_sample(probe, now, rtt);
             return self.limit();
         }
+        if self.slow_start && f64::from(sample.in_flight) * 2.0 >= self.estimate {
+            // One more per sample: doubling per RTT.
+            self.estimate = self.clamp(self.estimate + 1.0);
+        }
+        let window = &mut self.window;
+        if window.count == 0 {
+            // About one RTT of completions at the limit the window starts with.
+            window.size = (self.estimate as u32).max(MIN_WINDOW_SAMPLES);
+        }
+        window.sum += rtt;
+        window.count += 1;
+        window.max_in_flight = window.max_in_flight.max(sample.in_flight);
+        if window.count < window.size {
+            return self.limit();
+        }
+        let mean = window.sum / f64::from(window.count);
+        let max_in_flight = window.max_in_flight;
+        self.window = Window::default();
+        self.short_rtt = Some(mean);
+        self.on_window(now, mean, max_in_flight);
+        self.limit()
+    }
+}
 
-        let baseline = match self.baseline {
-            Some(b) if slow < FASTER_SHARE * b => slow,
-            Some(b) => b,
-            None => short,
+impl AdaptiveLimit {
+    fn probe_sample(&mut self, mut probe: Probe, now: f64, rtt: f64) {
+        // Only requests admitted under the reduced limit saw a drained queue.
+        if now - rtt >= probe.start_secs {
+            probe.sum += rtt;
+            probe.count += 1;
+        }
+        if probe.count < probe.needed {
+            self.phase = Phase::Probing(probe);
+            return;
+        }
+        let mean = probe.sum / f64::from(probe.count);
+        self.baseline = Some(mean);
+        self.window = Window::default();
+        self.suspect_windows = 0;
+        self.phase = Phase::Tracking {
+            next_probe_secs: now + self.params.probe_interval_secs,
         };
-        self.baseline = Some(baseline);
+    }
+
+    /// Once per window: the gradient step, slow-start exit and probes.
+    fn on_window(&mut self, now: f64, mean: f64, max_in_flight: u32) {
+        let baseline = *self.baseline.get_or_insert(mean);
+        let tolerance = self.params.rtt_tolerance;
+        let ratio = mean / baseline;
+        // Far above the tolerance, or clearly faster than the baseline: the
+        // no-queue RTT itself may have changed.
+        self.suspect_windows = if ratio > SUSPECT_SHARE * tolerance || ratio < FASTER_SHARE {
+            self.suspect_windows + 1
+        } else {
+            0
+        };
         if let Phase::Tracking { next_probe_secs } = self.phase
             && !self.slow_start
-            && now >= next_probe_secs
+            && (now >= next_probe_secs || self.suspect_windows >= SUSPECT_WINDOWS)
         {
             self.start_probe(now);
-            return self.limit();
+            return;
         }
-        if f64::from(sample.in_flight) * 2.0 < self.estimate {
-            return self.limit(); // the service is not using its limit
-        }
-        let ratio = short / baseline;
-        let tolerance = self.params.rtt_tolerance;
         if self.slow_start {
-            if ratio <= tolerance {
-                self.estimate = self.clamp(self.estimate + 1.0);
-                return self.limit();
+            if ratio > tolerance {
+                // First congestion: measure the true baseline right away.
+                self.slow_start = false;
+                self.start_probe(now);
             }
-            // First congestion: measure the true baseline right away.
-            self.slow_start = false;
-            self.start_probe(now);
-            return self.limit();
+            return;
+        }
+        if f64::from(max_in_flight) * 2.0 < self.estimate {
+            return; // the service is not using its limit
         }
         let gradient = (tolerance / ratio).clamp(0.5, 1.0);
         let headroom = self.estimate.sqrt().max(1.0);
         let next = self.estimate * gradient + headroom;
         let s = self.params.smoothing;
         self.estimate = self.clamp(self.estimate * (1.0 - s) + next * s);
-        self.limit()
     }
 }
