@@ -35,6 +35,19 @@ def check_features(figures: dict) -> None:
     assert figures["train_rows"] + figures["test_rows"] < figures["labelled_rows"], "the split purges rows"
 
 
+def check_tune(figures: dict) -> None:
+    """The concurrency-limit stage of a --quick run: 30 s of overload at twice the capacity."""
+    for limiter in ("static50", "aimd", "vegas", "gradient2", "homeostat"):
+        for measure in ("goodput_share", "p99_ms", "mean_limit"):
+            key = f"{limiter}_{measure}"
+            assert key in figures, f"tune figures lack {key!r}"
+            assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["homeostat_goodput_share"] >= 0.95, figures
+    assert figures["homeostat_p99_over_unloaded"] <= 2.0, figures
+    assert figures["homeostat_convergence_secs"] <= 10.0, figures
+    assert figures["aimd_mean_limit"] > figures["homeostat_mean_limit"], "AIMD runs to its maximum"
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -54,6 +67,10 @@ def main(path: str) -> None:
     features = stages[1]
     assert features["provided_by"] == "homeostat-metrics" and features["status"] == "ok", features
     check_features(features["figures"])
+    tune = stages[6]
+    if tune["status"] == "ok":
+        assert tune["provided_by"] == "homeostat-tune", tune
+        check_tune(tune["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 

@@ -17,6 +17,7 @@ use chart::Chart;
 // One module per stage; each fills its `StageOutcome`.
 mod prepare;
 mod simulate;
+mod tune;
 
 mod chart;
 mod report;
@@ -118,6 +119,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
 
     let run = progress.stage(&mut stages[0], |out| simulate::run(args, out))?;
     progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
+    progress.stage(&mut stages[6], |out| tune::run(args, out))?;
 
     say!("");
     say!("{:<42} {:<18} result", "stage", "crate");
