@@ -49,6 +49,19 @@ def check_balance(figures: dict) -> None:
     assert figures["peak_ewma_ejection_p99_ratio"] <= 1.5, figures
 
 
+def check_tune(figures: dict) -> None:
+    """The concurrency-limit stage of a --quick run: 30 s of overload at twice the capacity."""
+    for limiter in ("static50", "aimd", "vegas", "gradient2", "homeostat"):
+        for measure in ("goodput_share", "p99_ms", "mean_limit"):
+            key = f"{limiter}_{measure}"
+            assert key in figures, f"tune figures lack {key!r}"
+            assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["homeostat_goodput_share"] >= 0.95, figures
+    assert figures["homeostat_p99_over_unloaded"] <= 2.0, figures
+    assert figures["homeostat_convergence_secs"] <= 10.0, figures
+    assert figures["aimd_mean_limit"] > figures["homeostat_mean_limit"], "AIMD runs to its maximum"
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -72,6 +85,10 @@ def main(path: str) -> None:
     assert balance["provided_by"] == "homeostat-balance", balance
     if balance["status"] == "ok":
         check_balance(balance["figures"])
+    tune = stages[6]
+    if tune["status"] == "ok":
+        assert tune["provided_by"] == "homeostat-tune", tune
+        check_tune(tune["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 

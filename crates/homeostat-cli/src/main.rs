@@ -19,6 +19,7 @@ mod demo;
 mod output;
 mod prep;
 mod simulate;
+mod tune_sim;
 
 /// Keep services stable: predict faults, allocate resources, balance load and
 /// tune runtime parameters.
@@ -39,6 +40,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Compare balancing strategies on a request-level scenario (latency quantiles, success rate).
     BalanceSim(balance_sim::BalanceSimArgs),
+    /// Compare concurrency limiters under overload on the request-level simulator.
+    TuneSim(tune_sim::TuneSimArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Prep(args) => prep::run(&args),
         Command::BalanceSim(args) => balance_sim::run(&args),
+        Command::TuneSim(args) => tune_sim::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -343,3 +343,32 @@ fn uniform_random_spreads_evenly() {
         );
     }
 }
+
+#[test]
+fn overload_collapses_without_a_limit_and_holds_capacity_with_one() {
+    // The first 15 s of the overload scenario: before its capacity change.
+    let mut scenario = RequestScenario::overload();
+    scenario.duration_secs = 15.0;
+    let capacity = RequestScenario::OVERLOAD_CAPACITY_RPS;
+    let goodput = |run: &RequestRun| run.summary_between(5.0, 15.0).ok as f64 / 10.0;
+
+    let unlimited = requests::run(&scenario, &mut RoundRobin::new(), &mut Unlimited, 3).unwrap();
+    // The server's queue grows without bound and requests time out.
+    assert!(
+        goodput(&unlimited) < 0.5 * capacity,
+        "{}",
+        goodput(&unlimited)
+    );
+
+    let limited = requests::run(
+        &scenario,
+        &mut RoundRobin::new(),
+        &mut FixedConcurrency(40),
+        3,
+    )
+    .unwrap();
+    let summary = limited.summary_between(5.0, 15.0);
+    assert!(goodput(&limited) > 0.95 * capacity, "{}", goodput(&limited));
+    assert_eq!(summary.timeout, 0);
+    assert!(summary.rejected > summary.ok / 2);
+}

@@ -21,6 +21,10 @@ pub use homeostat_predict as predict;
 /// `balance`).
 #[cfg(feature = "balance")]
 pub use homeostat_balance as balance;
+/// Adaptive concurrency limits, PID control, parameter search and
+/// state-space models (feature `tune`).
+#[cfg(feature = "tune")]
+pub use homeostat_tune as tune;
 
 /// The code blocks of the workspace README, compiled and run as doctests so
 /// the front page cannot drift from the API.

@@ -18,6 +18,7 @@ use chart::Chart;
 mod balance;
 mod prepare;
 mod simulate;
+mod tune;
 
 mod chart;
 mod report;
@@ -120,6 +121,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let run = progress.stage(&mut stages[0], |out| simulate::run(args, out))?;
     progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
     progress.stage(&mut stages[5], |out| balance::run(args, out))?;
+    progress.stage(&mut stages[6], |out| tune::run(args, out))?;
 
     say!("");
     say!("{:<42} {:<18} result", "stage", "crate");

@@ -293,6 +293,58 @@ impl RequestScenario {
         }
     }
 
+    /// The request-level overload experiment, for concurrency limiters.
+    ///
+    /// - one processor-sharing backend `server` with 40 cores and a
+    ///   log-normal service time of mean 25 ms and coefficient of variation
+    ///   0.5: a capacity of 1600 requests per second, reached with 40
+    ///   requests in service (more in service only makes each one slower);
+    /// - Poisson arrivals at 3200 requests per second, twice the capacity,
+    ///   for 60 s, and a client timeout of 1 s;
+    /// - a capacity change: service times double for requests arriving at
+    ///   the server in `[20 s, 40 s)`, so the capacity halves to 800
+    ///   requests per second and then recovers.
+    ///
+    /// Without a limit the server's queue grows without bound, every request
+    /// slows down, and past the timeout nearly nothing succeeds. A
+    /// concurrency limit near 40 keeps the goodput at capacity and the
+    /// latency near the unloaded one.
+    ///
+    /// ```
+    /// use homeostat_sim::requests::RequestScenario;
+    /// let s = RequestScenario::overload();
+    /// s.validate()?;
+    /// assert_eq!(s.arrival_rate, 2.0 * RequestScenario::OVERLOAD_CAPACITY_RPS);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn overload() -> Self {
+        let mut server = BackendSpec::new(
+            "server",
+            40,
+            ServiceTime::LogNormal {
+                mean_ms: 25.0,
+                cv: 0.5,
+            },
+        );
+        server.discipline = Discipline::ProcessorSharing;
+        server.slowdowns.push(Slowdown {
+            start_secs: 20.0,
+            end_secs: 40.0,
+            effect: SlowdownEffect::Multiply { factor: 2.0 },
+        });
+        RequestScenario {
+            duration_secs: 60.0,
+            arrival_rate: 2.0 * RequestScenario::OVERLOAD_CAPACITY_RPS,
+            timeout_ms: Some(1000.0),
+            series_step_ms: 1000,
+            backends: vec![server],
+        }
+    }
+
+    /// Capacity, requests per second, of the [`overload`](Self::overload)
+    /// scenario's server outside its slowdown (40 cores / 25 ms).
+    pub const OVERLOAD_CAPACITY_RPS: f64 = 1600.0;
+
     /// A single backend with exponential service times: an M/M/c queue
     /// under FCFS, M/M/c-PS under processor sharing. For tests and
     /// benchmarks.

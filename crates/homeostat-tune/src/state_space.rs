@@ -1,0 +1,293 @@
+//! Linear state-space models `x(t+1) = A·x(t) + B·u(t)` identified from
+//! logged data by least squares, with k-step prediction and one-step
+//! model-predictive control inside input bounds.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Slice};
+
+use crate::error::{Error, Result};
+
+/// A fitted model `x(t+1) = A·x(t) + B·u(t)` with `n` states and `m`
+/// inputs, and the quality of its fit.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use homeostat_tune::state_space::StateSpaceModel;
+/// // Utilisation relaxes towards the input: x' = 0.8 x + 0.2 u.
+/// let u: Array2<f64> = Array2::from_shape_fn((50, 1), |(t, _)| if t % 10 < 5 { 1.0 } else { 0.0 });
+/// let mut x = Array2::zeros((50, 1));
+/// for t in 1..50 {
+///     x[[t, 0]] = 0.8 * x[[t - 1, 0]] + 0.2 * u[[t - 1, 0]];
+/// }
+/// let model = StateSpaceModel::fit(x.view(), u.view())?;
+/// assert!((model.a()[[0, 0]] - 0.8).abs() < 1e-9);
+/// assert!((model.b()[[0, 0]] - 0.2).abs() < 1e-9);
+/// assert!(model.fit_quality().r_squared[0] > 0.999);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateSpaceModel {
+    a: Array2<f64>,
+    b: Array2<f64>,
+    quality: FitQuality,
+}
+
+/// How well a model explains the data it was fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitQuality {
+    /// Per state: 1 − residual variance / variance of the next state
+    /// (1 is a perfect fit; 1 also when the state never varies and is
+    /// predicted exactly).
+    pub r_squared: Vec<f64>,
+    /// Per state: root mean squared one-step prediction error.
+    pub rmse: Vec<f64>,
+    /// Transitions used (rows − 1).
+    pub transitions: usize,
+}
+
+impl StateSpaceModel {
+    /// Fits `A` (`n × n`) and `B` (`n × m`) to states `x` (`T × n`, one row
+    /// per time step) and inputs `u` (`T × m`, the input applied at each
+    /// step) by least squares on the `T − 1` transitions.
+    ///
+    /// Errors: [`Error::ShapeMismatch`] when the row counts differ or a
+    /// dimension is 0, [`Error::NonFinite`] for NaN or infinite data,
+    /// [`Error::NotEnoughData`] with fewer than `n + m` transitions,
+    /// [`Error::Singular`] when the data do not determine the model (an
+    /// input that never changes, states that move together).
+    pub fn fit(x: ArrayView2<'_, f64>, u: ArrayView2<'_, f64>) -> Result<Self> {
+        let (rows, n) = x.dim();
+        let (u_rows, m) = u.dim();
+        if rows != u_rows || n == 0 || m == 0 {
+            return Err(Error::ShapeMismatch {
+                what: format!(
+                    "states are {rows}×{n} and inputs {u_rows}×{m}; need equal rows and at least one column each"
+                ),
+            });
+        }
+        if let Some(&bad) = x.iter().chain(u.iter()).find(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                name: "data",
+                value: bad,
+            });
+        }
+        let p = n + m;
+        let transitions = rows.saturating_sub(1);
+        if transitions < p {
+            return Err(Error::NotEnoughData {
+                got: rows,
+                needed: p + 1,
+            });
+        }
+        // Regressors z(t) = [x(t), u(t)], targets y(t) = x(t+1).
+        let mut z = Array2::zeros((transitions, p));
+        z.slice_axis_mut(Axis(1), Slice::from(..n))
+            .assign(&x.slice_axis(Axis(0), Slice::from(..transitions)));
+        z.slice_axis_mut(Axis(1), Slice::from(n..))
+            .assign(&u.slice_axis(Axis(0), Slice::from(..transitions)));
+        let y = x.slice_axis(Axis(0), Slice::from(1..));
+        let gram = z.t().dot(&z);
+        let rhs = z.t().dot(&y);
+        let theta = solve_spd(gram, rhs)?; // p × n, so theta.t() = [A B]
+        let a = theta.slice_axis(Axis(0), Slice::from(..n)).t().to_owned();
+        let b = theta.slice_axis(Axis(0), Slice::from(n..)).t().to_owned();
+
+        let residual = &y - &z.dot(&theta);
+        let mut r_squared = Vec::with_capacity(n);
+        let mut rmse = Vec::with_capacity(n);
+        for (col, res) in y.axis_iter(Axis(1)).zip(residual.axis_iter(Axis(1))) {
+            let sse = res.iter().map(|e| e * e).sum::<f64>();
+            let mean = col.mean().unwrap_or(0.0);
+            let sst = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
+            r_squared.push(if sst > 0.0 {
+                1.0 - sse / sst
+            } else if sse <= f64::EPSILON {
+                1.0
+            } else {
+                0.0
+            });
+            rmse.push((sse / transitions as f64).sqrt());
+        }
+        Ok(StateSpaceModel {
+            a,
+            b,
+            quality: FitQuality {
+                r_squared,
+                rmse,
+                transitions,
+            },
+        })
+    }
+
+    /// The state matrix `A` (`n × n`).
+    pub fn a(&self) -> &Array2<f64> {
+        &self.a
+    }
+
+    /// The input matrix `B` (`n × m`).
+    pub fn b(&self) -> &Array2<f64> {
+        &self.b
+    }
+
+    /// Fit quality on the training data.
+    pub fn fit_quality(&self) -> &FitQuality {
+        &self.quality
+    }
+
+    /// Number of states `n`.
+    pub fn states(&self) -> usize {
+        self.a.nrows()
+    }
+
+    /// Number of inputs `m`.
+    pub fn inputs(&self) -> usize {
+        self.b.ncols()
+    }
+
+    /// One step: `A·x + B·u`.
+    pub fn step(&self, x: ArrayView1<'_, f64>, u: ArrayView1<'_, f64>) -> Result<Array1<f64>> {
+        self.check_lengths(x.len(), u.len())?;
+        Ok(self.a.dot(&x) + self.b.dot(&u))
+    }
+
+    /// Predicts `k = inputs.nrows()` steps from `x0` under the inputs (one
+    /// row per step); row `i` of the result is the state after step `i + 1`.
+    pub fn predict(
+        &self,
+        x0: ArrayView1<'_, f64>,
+        inputs: ArrayView2<'_, f64>,
+    ) -> Result<Array2<f64>> {
+        self.check_lengths(x0.len(), inputs.ncols())?;
+        let mut out = Array2::zeros((inputs.nrows(), self.states()));
+        let mut x = x0.to_owned();
+        for (row, u) in out.axis_iter_mut(Axis(0)).zip(inputs.axis_iter(Axis(0))) {
+            x = self.a.dot(&x) + self.b.dot(&u);
+            let mut row = row;
+            row.assign(&x);
+        }
+        Ok(out)
+    }
+
+    /// One-step model-predictive control: the input in
+    /// `[u_min, u_max]` (per input) that minimises
+    /// `‖A·x + B·u − target‖² + effort·‖u‖²`, by projected coordinate
+    /// descent (the problem is a convex box-constrained quadratic).
+    ///
+    /// Errors: [`Error::ShapeMismatch`] for wrong lengths,
+    /// [`Error::NonFinite`] for non-finite values, [`Error::MinAboveMax`]
+    /// when a lower bound is above its upper bound,
+    /// [`Error::InvalidParameter`] for a negative effort.
+    pub fn control(
+        &self,
+        x: ArrayView1<'_, f64>,
+        target: ArrayView1<'_, f64>,
+        u_min: ArrayView1<'_, f64>,
+        u_max: ArrayView1<'_, f64>,
+        effort: f64,
+    ) -> Result<Array1<f64>> {
+        let (n, m) = (self.states(), self.inputs());
+        if target.len() != n || u_min.len() != m || u_max.len() != m {
+            return Err(Error::ShapeMismatch {
+                what: format!(
+                    "target has {} values for {n} states, bounds {} and {} for {m} inputs",
+                    target.len(),
+                    u_min.len(),
+                    u_max.len()
+                ),
+            });
+        }
+        self.check_lengths(x.len(), m)?;
+        crate::error::check_range("effort", effort, 0.0, 1e12, "[0, 1e12]")?;
+        if let Some(&bad) = x
+            .iter()
+            .chain(target.iter())
+            .chain(u_min.iter())
+            .chain(u_max.iter())
+            .find(|v| !v.is_finite())
+        {
+            return Err(Error::NonFinite {
+                name: "control input",
+                value: bad,
+            });
+        }
+        for (&lo, &hi) in u_min.iter().zip(u_max.iter()) {
+            crate::error::check_order("u_min", lo, "u_max", hi)?;
+        }
+        // Minimise ‖B u − r‖² + effort ‖u‖² with r = target − A x.
+        let r = &target - &self.a.dot(&x);
+        let mut u: Array1<f64> = u_min
+            .iter()
+            .zip(u_max.iter())
+            .map(|(&lo, &hi)| 0.0_f64.clamp(lo, hi))
+            .collect();
+        let col_norms: Vec<f64> = self
+            .b
+            .axis_iter(Axis(1))
+            .map(|c| c.dot(&c) + effort)
+            .collect();
+        for _ in 0..200 {
+            let mut moved = 0.0_f64;
+            for j in 0..m {
+                if col_norms[j] <= 0.0 {
+                    continue; // this input has no effect and costs nothing
+                }
+                let residual = &r - &self.b.dot(&u);
+                let bj = self.b.column(j);
+                let best = (u[j] * (col_norms[j] - effort) + bj.dot(&residual)) / col_norms[j];
+                let next = best.clamp(u_min[j], u_max[j]);
+                moved = moved.max((next - u[j]).abs());
+                u[j] = next;
+            }
+            if moved <= 1e-12 {
+                break;
+            }
+        }
+        Ok(u)
+    }
+
+    fn check_lengths(&self, x_len: usize, u_len: usize) -> Result<()> {
+        if x_len != self.states() || u_len != self.inputs() {
+            return Err(Error::ShapeMismatch {
+                what: format!(
+                    "state of length {x_len} and input of length {u_len} for a model with {} states and {} inputs",
+                    self.states(),
+                    self.inputs()
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Solves `G·X = H` for a symmetric positive-definite `G` by Cholesky;
+/// [`Error::Singular`] when a pivot is negligible against the diagonal.
+fn solve_spd(gram: Array2<f64>, rhs: Array2<f64>) -> Result<Array2<f64>> {
+    let p = gram.nrows();
+    let scale = gram.diag().iter().fold(0.0_f64, |acc, v| acc.max(v.abs()));
+    let mut l = Array2::<f64>::zeros((p, p));
+    for i in 0..p {
+        for j in 0..=i {
+            let dot: f64 = (0..j).map(|k| l[[i, k]] * l[[j, k]]).sum();
+            if i == j {
+                let pivot = gram[[i, i]] - dot;
+                if pivot.is_nan() || pivot <= 1e-12 * scale {
+                    return Err(Error::Singular { what: "A and B" });
+                }
+                l[[i, i]] = pivot.sqrt();
+            } else {
+                l[[i, j]] = (gram[[i, j]] - dot) / l[[j, j]];
+            }
+        }
+    }
+    let mut x = rhs;
+    for mut col in x.axis_iter_mut(Axis(1)) {
+        for i in 0..p {
+            let dot: f64 = (0..i).map(|k| l[[i, k]] * col[k]).sum();
+            col[i] = (col[i] - dot) / l[[i, i]];
+        }
+        for i in (0..p).rev() {
+            let dot: f64 = (i + 1..p).map(|k| l[[k, i]] * col[k]).sum();
+            col[i] = (col[i] - dot) / l[[i, i]];
+        }
+    }
+    Ok(x)
+}

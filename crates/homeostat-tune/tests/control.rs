@@ -1,0 +1,358 @@
+//! PID control, parameter search and state-space identification.
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+use homeostat_tune::Error;
+use homeostat_tune::pid::Pid;
+use homeostat_tune::search::{GoldenSection, Phase};
+use homeostat_tune::state_space::StateSpaceModel;
+use ndarray::{Array1, Array2, array};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+/// A first-order plant y' = 0.9 y + 0.1 (gain · u) + disturbance.
+fn plant(y: f64, u: f64, disturbance: f64) -> f64 {
+    0.9 * y + 0.1 * (2.0 * u) + disturbance
+}
+
+#[test]
+fn pid_tracks_a_setpoint_and_rejects_a_disturbance() {
+    let mut pid = Pid::params(0.5, 1.0, 0.05)
+        .setpoint(10.0)
+        .output_limits(0.0, 100.0)
+        .initial_output(0.0)
+        .derivative_filter_secs(0.5)
+        .check()
+        .unwrap();
+    let mut y = 0.0;
+    for t in 0..600 {
+        let disturbance = if t >= 300 { -0.3 } else { 0.0 };
+        let u = pid.update(y, f64::from(t) * 0.1).unwrap();
+        assert!((0.0..=100.0).contains(&u));
+        y = plant(y, u, disturbance);
+        if t == 299 {
+            assert!((y - 10.0).abs() < 0.05, "before the disturbance: {y}");
+        }
+    }
+    // Integral action removes the steady-state error of the disturbance.
+    assert!((y - 10.0).abs() < 0.05, "{y}");
+}
+
+#[test]
+fn anti_windup_recovers_at_once_after_saturation() {
+    let make = || {
+        Pid::params(0.2, 2.0, 0.0)
+            .setpoint(100.0)
+            .output_limits(0.0, 1.0)
+            .initial_output(0.0)
+            .check()
+            .unwrap()
+    };
+    // An unreachable set-point for 100 s saturates the output high.
+    let mut pid = make();
+    for t in 0..1000 {
+        assert_eq!(pid.update(0.0, f64::from(t) * 0.1).unwrap(), 1.0);
+    }
+    // The measurement overshoots: the output must leave the limit within a
+    // few steps, not after unwinding 100 s of integral.
+    let mut steps = 0;
+    let mut t = 100.0;
+    while pid.update(150.0, t).unwrap() >= 1.0 {
+        steps += 1;
+        t += 0.1;
+        assert!(steps < 10, "the integral wound up");
+    }
+}
+
+#[test]
+fn derivative_acts_on_measurement_so_a_setpoint_step_does_not_kick() {
+    let mut pid = Pid::params(0.0, 0.0, 10.0)
+        .output_limits(-1e6, 1e6)
+        .initial_output(0.0)
+        .check()
+        .unwrap();
+    pid.update(5.0, 0.0).unwrap();
+    pid.set_setpoint(1000.0).unwrap();
+    assert_eq!(pid.update(5.0, 1.0).unwrap(), 0.0);
+    // A measurement jump does move it (against the jump).
+    assert!(pid.update(6.0, 2.0).unwrap() < 0.0);
+}
+
+#[test]
+fn pid_envelope_limits_steps_and_holds_during_cooldown() {
+    let mut pid = Pid::params(10.0, 0.0, 0.0)
+        .setpoint(100.0)
+        .output_limits(0.0, 50.0)
+        .initial_output(0.0)
+        .max_step(2.0)
+        .cooldown_secs(5.0)
+        .check()
+        .unwrap();
+    assert_eq!(pid.update(0.0, 0.0).unwrap(), 2.0);
+    assert_eq!(pid.update(0.0, 1.0).unwrap(), 2.0); // cooling down
+    assert_eq!(pid.update(0.0, 5.0).unwrap(), 4.0);
+}
+
+#[test]
+fn pid_rejects_bad_parameters_and_observations() {
+    assert!(matches!(
+        Pid::params(-1.0, 0.0, 0.0).check(),
+        Err(Error::InvalidParameter { name: "kp", .. })
+    ));
+    assert!(matches!(
+        Pid::params(1.0, f64::NAN, 0.0).check(),
+        Err(Error::InvalidParameter { name: "ki", .. })
+    ));
+    assert!(matches!(
+        Pid::params(1.0, 0.0, 0.0).output_limits(5.0, 1.0).check(),
+        Err(Error::MinAboveMax { .. })
+    ));
+    assert!(Pid::params(1.0, 0.0, 0.0).max_step(0.0).check().is_err());
+    assert!(
+        Pid::params(1.0, 0.0, 0.0)
+            .max_step(f64::NAN)
+            .check()
+            .is_err()
+    );
+    assert!(
+        Pid::params(1.0, 0.0, 0.0)
+            .output_limits(0.0, 1.0)
+            .initial_output(2.0)
+            .check()
+            .is_err()
+    );
+    let mut pid = Pid::params(1.0, 1.0, 0.0).check().unwrap();
+    let before = pid.clone();
+    assert!(matches!(
+        pid.update(f64::NAN, 0.0),
+        Err(Error::NonFinite { .. })
+    ));
+    assert!(pid.update(1.0, f64::INFINITY).is_err());
+    assert_eq!(pid, before);
+}
+
+#[test]
+fn golden_section_finds_a_noisy_optimum_freezes_and_reopens_on_drift() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let noise = Normal::new(0.0, 5.0).unwrap();
+    // Throughput against batch size, peak 1000 at 48, with noise.
+    let mut peak = 48.0;
+    let mut search = GoldenSection::params(1.0, 256.0)
+        .x_tolerance(2.0)
+        .samples_per_point(8)
+        .settle_tolerance(0.05)
+        .check()
+        .unwrap();
+    let mut rounds = 0;
+    while !search.is_frozen() {
+        let x: f64 = search.suggest();
+        let value = 1000.0 - (x - peak).powi(2) / 4.0 + noise.sample(&mut rng);
+        search.observe(value).unwrap();
+        rounds += 1;
+        assert!(rounds < 1000, "never froze");
+    }
+    // Within 8 of the peak: at most 1.6 % below the best throughput, the
+    // resolution noise of sd 5 on 8-round averages allows.
+    assert!(
+        (search.suggest() - peak).abs() < 8.0,
+        "{}",
+        search.suggest()
+    );
+    // Frozen: noise alone does not re-open it.
+    let frozen_at = search.suggest();
+    for _ in 0..100 {
+        let value = 1000.0 - (frozen_at - peak).powi(2) / 4.0 + noise.sample(&mut rng);
+        search.observe(value).unwrap();
+    }
+    assert_eq!(search.phase(), Phase::Frozen);
+    // The optimum moves: throughput at the frozen knob drops, the search
+    // re-opens and finds the new peak.
+    peak = 160.0;
+    let mut reopened = false;
+    for _ in 0..2000 {
+        let x = search.suggest();
+        let value = 1000.0 - (x - peak).powi(2) / 4.0 + noise.sample(&mut rng);
+        search.observe(value).unwrap();
+        reopened |= search.phase() == Phase::Searching;
+        if reopened && search.is_frozen() {
+            break;
+        }
+    }
+    assert!(reopened);
+    assert!(search.is_frozen());
+    // Within 8 of the peak: at most 1.6 % below the best throughput, the
+    // resolution noise of sd 5 on 8-round averages allows.
+    assert!(
+        (search.suggest() - peak).abs() < 8.0,
+        "{}",
+        search.suggest()
+    );
+    // Bad observations and parameters.
+    assert!(search.observe(f64::NAN).is_err());
+    assert!(matches!(
+        GoldenSection::params(10.0, 1.0).check(),
+        Err(Error::MinAboveMax { .. })
+    ));
+    assert!(GoldenSection::params(f64::NAN, 1.0).check().is_err());
+    assert!(
+        GoldenSection::params(0.0, 1.0)
+            .samples_per_point(0)
+            .check()
+            .is_err()
+    );
+    let _ = rng.r#gen::<u8>();
+}
+
+/// Simulates x(t+1) = A x + B u + noise with random inputs.
+fn simulate(
+    a: &Array2<f64>,
+    b: &Array2<f64>,
+    steps: usize,
+    noise_sd: f64,
+    seed: u64,
+) -> (Array2<f64>, Array2<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let noise = Normal::new(0.0, noise_sd.max(1e-300)).unwrap();
+    let (n, m) = (a.nrows(), b.ncols());
+    let mut x = Array2::zeros((steps, n));
+    let u = Array2::from_shape_fn((steps, m), |_| rng.gen_range(-1.0..1.0));
+    for t in 1..steps {
+        let next = a.dot(&x.row(t - 1)) + b.dot(&u.row(t - 1));
+        for i in 0..n {
+            x[[t, i]] = next[i]
+                + if noise_sd > 0.0 {
+                    noise.sample(&mut rng)
+                } else {
+                    0.0
+                };
+        }
+    }
+    (x, u)
+}
+
+#[test]
+fn least_squares_recovers_a_known_system() {
+    let a = array![[0.9, 0.1], [-0.2, 0.7]];
+    let b = array![[0.5, 0.0], [0.1, 0.3]];
+    let (x, u) = simulate(&a, &b, 2000, 0.01, 11);
+    let model = StateSpaceModel::fit(x.view(), u.view()).unwrap();
+    for (got, want) in model
+        .a()
+        .iter()
+        .zip(a.iter())
+        .chain(model.b().iter().zip(b.iter()))
+    {
+        assert!((got - want).abs() < 0.02, "{got} vs {want}");
+    }
+    let quality = model.fit_quality();
+    assert!(
+        quality.r_squared.iter().all(|&r| r > 0.99),
+        "{:?}",
+        quality.r_squared
+    );
+    assert!(
+        quality.rmse.iter().all(|&e| (e - 0.01).abs() < 0.002),
+        "{:?}",
+        quality.rmse
+    );
+
+    // Noise-free data: exact recovery, and k-step prediction matches.
+    let (x, u) = simulate(&a, &b, 50, 0.0, 12);
+    let model = StateSpaceModel::fit(x.view(), u.view()).unwrap();
+    let predicted = model
+        .predict(
+            x.row(10),
+            u.slice_axis(ndarray::Axis(0), ndarray::Slice::from(10..20)),
+        )
+        .unwrap();
+    for k in 0..10 {
+        for i in 0..2 {
+            assert!((predicted[[k, i]] - x[[11 + k, i]]).abs() < 1e-9);
+        }
+    }
+}
+
+#[test]
+fn one_step_control_reaches_a_target_inside_the_bounds() {
+    let model = {
+        let a = array![[0.8]];
+        let b = array![[0.2]];
+        let (x, u) = simulate(&a, &b, 200, 0.0, 3);
+        StateSpaceModel::fit(x.view(), u.view()).unwrap()
+    };
+    let x = Array1::from(vec![0.5]);
+    // Reachable: 0.8 * 0.5 + 0.2 u = 0.6 → u = 1.
+    let u = model
+        .control(
+            x.view(),
+            array![0.6].view(),
+            array![-5.0].view(),
+            array![5.0].view(),
+            0.0,
+        )
+        .unwrap();
+    assert!((u[0] - 1.0).abs() < 1e-6, "{u}");
+    // Out of reach: clamped at the bound.
+    let u = model
+        .control(
+            x.view(),
+            array![10.0].view(),
+            array![-5.0].view(),
+            array![5.0].view(),
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(u[0], 5.0);
+    assert!(matches!(
+        model.control(
+            x.view(),
+            array![0.6].view(),
+            array![1.0].view(),
+            array![0.0].view(),
+            0.0
+        ),
+        Err(Error::MinAboveMax { .. })
+    ));
+    assert!(
+        model
+            .control(
+                x.view(),
+                array![f64::NAN].view(),
+                array![0.0].view(),
+                array![1.0].view(),
+                0.0
+            )
+            .is_err()
+    );
+}
+
+#[test]
+fn identification_rejects_bad_data() {
+    let x = Array2::<f64>::zeros((10, 2));
+    let u = Array2::<f64>::zeros((9, 1));
+    assert!(matches!(
+        StateSpaceModel::fit(x.view(), u.view()),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let u = Array2::<f64>::zeros((10, 1));
+    // Nothing varies: the model is not determined.
+    assert!(matches!(
+        StateSpaceModel::fit(x.view(), u.view()),
+        Err(Error::Singular { .. })
+    ));
+    let x = Array2::<f64>::zeros((2, 2));
+    let u = Array2::<f64>::zeros((2, 1));
+    assert!(matches!(
+        StateSpaceModel::fit(x.view(), u.view()),
+        Err(Error::NotEnoughData { .. })
+    ));
+    let mut x = Array2::<f64>::ones((10, 1));
+    x[[3, 0]] = f64::NAN;
+    let u = Array2::<f64>::ones((10, 1));
+    assert!(matches!(
+        StateSpaceModel::fit(x.view(), u.view()),
+        Err(Error::NonFinite { .. })
+    ));
+    let empty = Array2::<f64>::zeros((10, 0));
+    assert!(StateSpaceModel::fit(empty.view(), u.view()).is_err());
+}
