@@ -4,3 +4,14 @@
 pub mod error;
 
 pub use error::{Error, Result};
+
+// Fault-prediction models
+mod binning;
+pub mod classifier;
+pub mod forest;
+pub mod logistic;
+mod tree;
+
+pub use classifier::ProbabilisticClassifier;
+pub use forest::{ClassWeight, MaxFeatures, RandomForest, RandomForestParams};
+pub use logistic::{Logistic, LogisticParams};
