@@ -6,8 +6,10 @@ pub mod error;
 pub use error::{Error, Result};
 
 // Fault-prediction models
+pub mod alarm;
 mod binning;
 pub mod classifier;
+pub mod eval;
 pub mod forest;
 pub mod logistic;
 mod tree;
