@@ -56,4 +56,19 @@ pub enum Error {
     /// An error reported by a linfa model.
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
+
+    /// A model file written by another format version of this crate.
+    #[error(
+        "model file format version {found} is not supported (this build reads version {supported})"
+    )]
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads and writes.
+        supported: u32,
+    },
+
+    /// Turning metrics into features failed.
+    #[error("feature pipeline: {0}")]
+    Features(#[from] homeostat_metrics::Error),
 }

@@ -12,8 +12,12 @@ pub mod classifier;
 pub mod eval;
 pub mod forest;
 pub mod logistic;
+pub mod persist;
+pub mod pipeline;
 mod tree;
 
 pub use classifier::ProbabilisticClassifier;
 pub use forest::{ClassWeight, MaxFeatures, RandomForest, RandomForestParams};
 pub use logistic::{Logistic, LogisticParams};
+pub use persist::{FaultPredictor, Model};
+pub use pipeline::FeaturePipeline;
