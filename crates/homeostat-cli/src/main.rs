@@ -15,6 +15,7 @@ macro_rules! say {
 }
 
 mod demo;
+mod models;
 mod output;
 mod prep;
 mod simulate;
@@ -36,6 +37,9 @@ enum Command {
     Prep(prep::PrepArgs),
     /// Simulate a cluster (metrics with labelled faults) or a request-level experiment.
     Simulate(simulate::SimulateArgs),
+    /// Fault models: train, predict, evaluate, fit-eval.
+    #[command(flatten)]
+    Models(models::ModelCommand),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Prep(args) => prep::run(&args),
+        Command::Models(command) => models::run(&command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,10 +14,14 @@ pub mod forest;
 pub mod logistic;
 pub mod persist;
 pub mod pipeline;
+pub mod train;
 mod tree;
 
 pub use classifier::ProbabilisticClassifier;
 pub use forest::{ClassWeight, MaxFeatures, RandomForest, RandomForestParams};
+/// linfa's hyperparameter check (`params.check()`), re-exported for callers without a linfa dependency.
+pub use linfa::ParamGuard;
 pub use logistic::{Logistic, LogisticParams};
 pub use persist::{FaultPredictor, Model};
 pub use pipeline::FeaturePipeline;
+pub use train::{AlarmSpec, ModelSpec, TrainReport, train_predictor};
