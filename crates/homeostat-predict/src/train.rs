@@ -52,7 +52,8 @@ pub struct TrainReport {
 
 /// Fits `spec` on the earlier rows of `train` and chooses θ on the later
 /// ones. `pipeline` must be the one that produced `train.features` (its
-/// column order is used).
+/// column order is used). When the earlier part holds only one class, the
+/// model learns from all of `train` and θ stays 0.5 (`validation_rows` is 0).
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a validation fraction outside
@@ -76,7 +77,20 @@ pub fn train_predictor(
     let longest = pipeline.windows.windows.iter().copied().max().unwrap_or(1) as i64;
     let embargo = pipeline.step.checked_mul(longest).unwrap_or(pipeline.step);
     let split = TimeSplit::at_fraction(train.features.index(), 1.0 - v, pipeline.horizon, embargo)?;
-    let (fit, validation) = split.apply(train)?;
+    let (mut fit, mut validation) = split.apply(train)?;
+    let positives = fit.positives();
+    if positives == 0 || positives == fit.len() {
+        // Too short a period to hold faults on both sides of the split:
+        // learn from all of it and keep θ = 0.5.
+        fit = train.clone();
+        validation = Supervised {
+            features: train
+                .features
+                .slice_time(..train.features.index().first().copied().unwrap_or_default()),
+            targets: Vec::new(),
+            rows: Vec::new(),
+        };
+    }
     if matches!(spec, ModelSpec::Logistic(_)) {
         pipeline.learn_fill(&pipeline.matrix(&fit.features)?);
     }

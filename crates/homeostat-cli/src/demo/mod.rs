@@ -15,6 +15,7 @@ use crate::output::write_json;
 use chart::Chart;
 
 // One module per stage; each fills its `StageOutcome`.
+mod predict;
 mod prepare;
 mod simulate;
 
@@ -117,7 +118,10 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let mut progress = Progress::new(total);
 
     let run = progress.stage(&mut stages[0], |out| simulate::run(args, out))?;
-    progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
+    let prepared = progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
+    progress.stage(&mut stages[2], |out| {
+        predict::run(args, &run, &prepared, out)
+    })?;
 
     say!("");
     say!("{:<42} {:<18} result", "stage", "crate");
