@@ -62,6 +62,22 @@ def check_tune(figures: dict) -> None:
     assert figures["aimd_mean_limit"] > figures["homeostat_mean_limit"], "AIMD runs to its maximum"
 
 
+def check_predictions(figures: dict) -> None:
+    """The fault-prediction stage of a --quick run: a forest scored on the later 30 %."""
+    for key in ("trees", "feature_columns", "fit_rows", "validation_rows", "test_rows",
+                "test_positive_rows", "threshold", "test_faults", "predicted_faults", "event_recall",
+                "false_alarms", "false_alarms_per_day", "mean_lead_minutes"):
+        assert key in figures, f"prediction figures lack {key!r}"
+        assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["trees"] == 40, figures
+    assert 0 <= figures["threshold"] <= 1, figures
+    assert figures["predicted_faults"] <= figures["test_faults"], figures
+    assert 0 <= figures["event_recall"] <= 1, figures
+    for key in ("roc_auc", "pr_auc"):
+        if key in figures:
+            assert 0 <= figures[key] <= 1, figures
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -89,6 +105,10 @@ def main(path: str) -> None:
     if tune["status"] == "ok":
         assert tune["provided_by"] == "homeostat-tune", tune
         check_tune(tune["figures"])
+    predictions = stages[2]
+    if predictions["status"] == "ok":
+        assert predictions["provided_by"] == "homeostat-predict", predictions
+        check_predictions(predictions["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 

@@ -16,6 +16,7 @@ macro_rules! say {
 
 mod balance_sim;
 mod demo;
+mod models;
 mod output;
 mod prep;
 mod simulate;
@@ -42,6 +43,9 @@ enum Command {
     BalanceSim(balance_sim::BalanceSimArgs),
     /// Compare concurrency limiters under overload on the request-level simulator.
     TuneSim(tune_sim::TuneSimArgs),
+    /// Fault models: train, predict, evaluate, fit-eval.
+    #[command(flatten)]
+    Models(models::ModelCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::Prep(args) => prep::run(&args),
         Command::BalanceSim(args) => balance_sim::run(&args),
         Command::TuneSim(args) => tune_sim::run(&args),
+        Command::Models(command) => models::run(&command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -67,6 +67,12 @@ fn quick_demo_writes_a_summary_with_every_stage() {
         .as_f64()
         .unwrap();
     assert!(rr < 0.97 && ewma >= 0.999, "{rr} {ewma}");
+    // And the fault models: a forest scored on the later part of the run.
+    let predict = &stages[2];
+    assert_eq!(predict["status"], "ok");
+    let recall = predict["figures"]["event_recall"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&recall));
+    assert!(predict["figures"]["test_rows"].as_f64().unwrap() > 0.0);
 
     // The report is one self-contained page: a section per stage, the
     // simulator's and the features' charts inline, nothing fetched or run.

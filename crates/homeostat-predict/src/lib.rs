@@ -4,3 +4,24 @@
 pub mod error;
 
 pub use error::{Error, Result};
+
+// Fault-prediction models
+pub mod alarm;
+mod binning;
+pub mod classifier;
+pub mod eval;
+pub mod forest;
+pub mod logistic;
+pub mod persist;
+pub mod pipeline;
+pub mod train;
+mod tree;
+
+pub use classifier::ProbabilisticClassifier;
+pub use forest::{ClassWeight, MaxFeatures, RandomForest, RandomForestParams};
+/// linfa's hyperparameter check (`params.check()`), re-exported for callers without a linfa dependency.
+pub use linfa::ParamGuard;
+pub use logistic::{Logistic, LogisticParams};
+pub use persist::{FaultPredictor, Model};
+pub use pipeline::FeaturePipeline;
+pub use train::{AlarmSpec, ModelSpec, TrainReport, train_predictor};

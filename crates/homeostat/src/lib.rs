@@ -41,3 +41,8 @@ pub struct MetricsGuide;
 #[cfg(all(doctest, feature = "sim"))]
 #[doc = include_str!("../../../docs/sim.md")]
 pub struct SimGuide;
+
+/// The prediction guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "predict", feature = "sim"))]
+#[doc = include_str!("../../../docs/predict.md")]
+pub struct PredictGuide;

@@ -16,6 +16,7 @@ use chart::Chart;
 
 // One module per stage; each fills its `StageOutcome`.
 mod balance;
+mod predict;
 mod prepare;
 mod simulate;
 mod tune;
@@ -119,7 +120,10 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let mut progress = Progress::new(total);
 
     let run = progress.stage(&mut stages[0], |out| simulate::run(args, out))?;
-    progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
+    let prepared = progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
+    progress.stage(&mut stages[2], |out| {
+        predict::run(args, &run, &prepared, out)
+    })?;
     progress.stage(&mut stages[5], |out| balance::run(args, out))?;
     progress.stage(&mut stages[6], |out| tune::run(args, out))?;
 

@@ -13,7 +13,6 @@ use super::chart::{Chart, Line, hours_since};
 /// What the later stages learn from: the feature frame, and the labelled
 /// rows split in time.
 #[derive(Debug)]
-#[allow(dead_code)] // read by the prediction stage
 pub(super) struct Prepared {
     pub(super) features: Frame,
     pub(super) horizon: Duration,

@@ -1,0 +1,195 @@
+//! `homeostat train | predict | evaluate | fit-eval` as a user runs them.
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn homeostat() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_homeostat"))
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn simulate(dir: &Path, seed: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (csv, labels) = (
+        dir.join(format!("trace{seed}.csv")),
+        dir.join(format!("labels{seed}.json")),
+    );
+    let out = homeostat()
+        .args([
+            "simulate",
+            "--scenario",
+            "mixed-faults",
+            "--duration",
+            "8h",
+            "--seed",
+            seed,
+            "--out",
+        ])
+        .arg(&csv)
+        .arg("--labels")
+        .arg(&labels)
+        .output()
+        .unwrap();
+    ok(&out);
+    (csv, labels)
+}
+
+#[test]
+fn train_predict_evaluate_on_a_simulated_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, labels) = simulate(dir.path(), "3");
+    let model = dir.path().join("model.json");
+    let text = ok(&homeostat()
+        .args(["train", "--trace"])
+        .arg(&csv)
+        .arg("--labels")
+        .arg(&labels)
+        .args([
+            "--model",
+            "forest",
+            "--trees",
+            "20",
+            "--balanced",
+            "--horizon",
+            "10m",
+            "--out",
+        ])
+        .arg(&model)
+        .output()
+        .unwrap());
+    assert!(text.contains("trained Forest"), "{text}");
+
+    let probs = dir.path().join("probs.csv");
+    ok(&homeostat()
+        .args(["predict", "--model"])
+        .arg(&model)
+        .arg("--trace")
+        .arg(&csv)
+        .arg("--out")
+        .arg(&probs)
+        .output()
+        .unwrap());
+    let written = std::fs::read_to_string(&probs).unwrap();
+    let mut lines = written.lines();
+    assert_eq!(lines.next(), Some("timestamp,probability,alarm"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 8 * 60);
+    for row in &rows {
+        let p: f64 = row.split(',').nth(1).unwrap().parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+
+    let json = ok(&homeostat()
+        .args(["evaluate", "--json", "--model"])
+        .arg(&model)
+        .arg("--trace")
+        .arg(&csv)
+        .arg("--labels")
+        .arg(&labels)
+        .output()
+        .unwrap());
+    let e: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for key in [
+        "roc_auc",
+        "pr_auc",
+        "precision",
+        "recall",
+        "f1",
+        "false_alarms_per_day",
+    ] {
+        let v = e[key].as_f64().unwrap();
+        assert!(v.is_finite() && v >= 0.0, "{key} = {v}");
+    }
+    let table = ok(&homeostat()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg("--trace")
+        .arg(&csv)
+        .arg("--labels")
+        .arg(&labels)
+        .output()
+        .unwrap());
+    assert!(
+        table.contains("ROC-AUC") && table.contains("event recall"),
+        "{table}"
+    );
+
+    // A damaged model file is refused with a clear message.
+    let damaged = dir.path().join("damaged.json");
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&damaged, &bytes[..bytes.len() / 2]).unwrap();
+    let out = homeostat()
+        .args(["predict", "--model"])
+        .arg(&damaged)
+        .arg("--trace")
+        .arg(&csv)
+        .arg("--out")
+        .arg(&probs)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load model"));
+}
+
+#[test]
+fn fit_eval_prints_one_json_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: std::ops::Range<usize>| {
+        let path = dir.path().join(name);
+        let mut text = String::from("a,b,label\n");
+        for i in rows {
+            let a = (i * 37 % 101) as f64 / 101.0;
+            let b = (i * 11 % 7) as f64;
+            let missing = if i % 13 == 0 {
+                String::new()
+            } else {
+                b.to_string()
+            };
+            text.push_str(&format!("{a},{missing},{}\n", u8::from(a > 0.6)));
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (train, test) = (write("train.csv", 0..400), write("test.csv", 400..600));
+    for model in ["forest", "logistic"] {
+        let out = homeostat()
+            .args([
+                "fit-eval", "--target", "label", "--trees", "20", "--json", "--model", model,
+                "--train",
+            ])
+            .arg(&train)
+            .arg("--test")
+            .arg(&test)
+            .output()
+            .unwrap();
+        if model == "logistic" {
+            // Logistic regression cannot take the missing cells: a clear error.
+            assert!(!out.status.success());
+            assert!(String::from_utf8_lossy(&out.stderr).contains("non-finite"));
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+        assert_eq!(v["n_train"], 400);
+        assert_eq!(v["n_test"], 200);
+        assert!(v["accuracy"].as_f64().unwrap() > 0.95, "{v}");
+        assert!(v["roc_auc"].as_f64().unwrap() > 0.95, "{v}");
+        assert!(v["fit_ms"].as_f64().unwrap() >= 0.0 && v["predict_ms"].as_f64().unwrap() >= 0.0);
+    }
+    let out = homeostat()
+        .args(["fit-eval", "--target", "nope", "--train"])
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no column"));
+}
