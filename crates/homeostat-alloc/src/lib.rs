@@ -6,6 +6,7 @@ mod bound;
 pub mod error;
 mod exact;
 mod explain;
+pub mod gap;
 mod greedy;
 mod improve;
 mod model;
