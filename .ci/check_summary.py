@@ -35,6 +35,22 @@ def check_features(figures: dict) -> None:
     assert figures["train_rows"] + figures["test_rows"] < figures["labelled_rows"], "the split purges rows"
 
 
+def check_alloc(figures: dict) -> None:
+    """The placement stage: replicas of the simulated services packed on its 20 nodes."""
+    for key in ("replicas", "nodes_available", "nodes_used", "nodes_lower_bound", "gap", "unplaced",
+                "nodes_used_ffd", "nodes_used_least_allocated", "peak_utilisation_balanced",
+                "peak_utilisation_bound"):
+        assert key in figures, f"alloc figures lack {key!r}"
+        assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["nodes_available"] == 20, figures
+    assert figures["unplaced"] == 0, figures
+    assert 1 <= figures["nodes_lower_bound"] <= figures["nodes_used"] <= figures["nodes_available"], figures
+    assert figures["nodes_used"] <= figures["nodes_used_ffd"] <= figures["nodes_available"], figures
+    assert figures["nodes_used"] <= figures["nodes_used_least_allocated"], figures
+    assert 0 <= figures["gap"] < 1, figures
+    assert 0 < figures["peak_utilisation_bound"] <= figures["peak_utilisation_balanced"] <= 1, figures
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -54,6 +70,10 @@ def main(path: str) -> None:
     features = stages[1]
     assert features["provided_by"] == "homeostat-metrics" and features["status"] == "ok", features
     check_features(features["figures"])
+    alloc = stages[4]
+    if alloc["status"] == "ok":
+        assert alloc["provided_by"] == "homeostat-alloc", alloc
+        check_alloc(alloc["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 

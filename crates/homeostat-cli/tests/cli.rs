@@ -59,6 +59,12 @@ fn quick_demo_writes_a_summary_with_every_stage() {
     assert_eq!(prep["status"], "ok");
     assert_eq!(prep["figures"]["rows"], 360.0);
     assert!(prep["figures"]["feature_columns"].as_f64().unwrap() > 185.0);
+    // And the allocation crate: every replica placed, no fewer nodes than the bound.
+    let alloc = &stages[4];
+    assert_eq!(alloc["status"], "ok");
+    assert_eq!(alloc["figures"]["unplaced"], 0.0);
+    let used = alloc["figures"]["nodes_used"].as_f64().unwrap();
+    assert!(alloc["figures"]["nodes_lower_bound"].as_f64().unwrap() <= used);
 
     // The report is one self-contained page: a section per stage, the
     // simulator's and the features' charts inline, nothing fetched or run.

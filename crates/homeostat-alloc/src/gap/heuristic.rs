@@ -233,6 +233,10 @@ fn lightest(gap: &GapInstance) -> Vec<usize> {
         .collect()
 }
 
+/// How far above the best cost the search may wander before it returns to
+/// the best assignment.
+const ACCEPT: f64 = 0.005;
+
 /// The iterated local search's state.
 struct Search<'g> {
     gap: &'g GapInstance,
@@ -243,6 +247,8 @@ struct Search<'g> {
     penalty: f64,
     best: Option<Vec<usize>>,
     best_cost: f64,
+    /// Agents whose load changed since their moves were last examined.
+    dirty: Vec<bool>,
 }
 
 impl<'g> Search<'g> {
@@ -264,6 +270,7 @@ impl<'g> Search<'g> {
             penalty: (mean_cost / mean_weight.max(1e-12)).max(1e-6),
             best: None,
             best_cost: f64::INFINITY,
+            dirty: vec![true; gap.agents()],
         }
     }
 
@@ -276,6 +283,7 @@ impl<'g> Search<'g> {
             self.load[i] += gap.weight(i, j);
             self.cost += gap.cost(i, j);
         }
+        self.dirty = vec![true; gap.agents()];
     }
 
     fn over(&self, i: usize, load: f64) -> f64 {
@@ -317,35 +325,35 @@ impl<'g> Search<'g> {
         self.load[b] += g.weight(b, j);
         self.cost += g.cost(b, j) - g.cost(a, j);
         self.assign[j] = b;
+        self.dirty[a] = true;
+        self.dirty[b] = true;
     }
 
     /// First-improvement descent over shifts, then swaps, until neither
-    /// improves the penalised cost.
+    /// improves the penalised cost. A move only changes its two agents, so
+    /// each pass looks only at moves touching an agent that changed during
+    /// the previous pass (all agents on the first descent).
     fn descend(&mut self) {
         let (m, n) = (self.gap.agents(), self.gap.jobs());
         let eps = 1e-9;
-        loop {
-            let mut improved = false;
+        while self.dirty.iter().any(|&d| d) {
+            let dirty = std::mem::replace(&mut self.dirty, vec![false; m]);
             for j in 0..n {
                 for b in 0..m {
-                    if b != self.assign[j] && self.shift_delta(j, b) < -eps {
+                    let a = self.assign[j];
+                    if b != a && (dirty[a] || dirty[b]) && self.shift_delta(j, b) < -eps {
                         self.shift(j, b);
-                        improved = true;
                     }
                 }
             }
             for j in 0..n {
                 for k in (j + 1)..n {
-                    if self.assign[j] != self.assign[k] && self.swap_delta(j, k) < -eps {
-                        let (a, b) = (self.assign[j], self.assign[k]);
+                    let (a, b) = (self.assign[j], self.assign[k]);
+                    if a != b && (dirty[a] || dirty[b]) && self.swap_delta(j, k) < -eps {
                         self.shift(j, b);
                         self.shift(k, a);
-                        improved = true;
                     }
                 }
-            }
-            if !improved {
-                return;
             }
         }
     }
@@ -366,27 +374,34 @@ impl<'g> Search<'g> {
             self.penalty /= 1.05;
         }
         if let Some(best) = &self.best
-            && self.cost > self.best_cost * 1.02 + 1e-9
+            && self.cost > self.best_cost * (1.0 + ACCEPT) + 1e-9
         {
             let best = best.clone();
             self.load_from(&best);
         }
     }
 
-    /// Moves two to four random jobs to random other agents.
+    /// Two to four random moves: each a swap of two jobs on different
+    /// agents or, one time in three, a job moved to another agent.
     fn perturb(&mut self, rng: &mut ChaCha8Rng) {
         let (m, n) = (self.gap.agents(), self.gap.jobs());
         if m < 2 {
             return;
         }
-        let k = rng.gen_range(2..=4usize).min(n);
-        for _ in 0..k {
+        for _ in 0..rng.gen_range(2..=4usize) {
             let j = rng.gen_range(0..n);
-            let mut b = rng.gen_range(0..m - 1);
-            if b >= self.assign[j] {
-                b += 1;
+            let k = rng.gen_range(0..n);
+            let (a, b) = (self.assign[j], self.assign[k]);
+            if a != b && rng.gen_range(0..3) > 0 {
+                self.shift(j, b);
+                self.shift(k, a);
+            } else {
+                let mut b = rng.gen_range(0..m - 1);
+                if b >= a {
+                    b += 1;
+                }
+                self.shift(j, b);
             }
-            self.shift(j, b);
         }
     }
 }
