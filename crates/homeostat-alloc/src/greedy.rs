@@ -7,7 +7,7 @@ use crate::allocator::Allocator;
 use crate::error::{Error, Result};
 use crate::explain::proven_conflict;
 use crate::improve::improve;
-use crate::model::{Instance, Problem};
+use crate::model::{Instance, Objective, Problem};
 use crate::plan::Plan;
 use crate::state::State;
 
@@ -89,7 +89,8 @@ impl GreedyParams {
         self
     }
 
-    /// Most improvement rounds of the local search (default 1000, at least 1).
+    /// Most rounds of the local search (default 1000, at least 1): sweeps
+    /// over the used nodes when packing, single moves when balancing.
     #[must_use]
     pub fn max_rounds(mut self, rounds: usize) -> Self {
         self.max_rounds = rounds;
@@ -204,9 +205,17 @@ pub(crate) fn sizes(inst: &Instance<'_>) -> Vec<f64> {
 }
 
 /// The node `policy` prefers for `i` among those it fits on now.
+///
+/// When minimising nodes or cost, the packing policies (best fit, most
+/// allocated) look at the nodes already in use first, and open a new node
+/// only when none has room: the largest one (nodes) or the cheapest per
+/// unit of capacity (cost). First fit keeps the problem's node order.
 pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<usize> {
     let inst = state.inst;
+    let packing = matches!(policy, Policy::BestFit | Policy::MostAllocated)
+        && inst.problem.objective != Objective::Balance;
     let mut best: Option<(f64, usize)> = None;
+    let mut fresh: Option<(f64, usize)> = None;
     for &j in &inst.eligible[i] {
         if !state.can_place(i, j) {
             continue;
@@ -214,12 +223,28 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
         if policy == Policy::FirstFit {
             return Some(j);
         }
+        if packing && state.count[j] == 0 {
+            let size: f64 = inst
+                .capacity(j)
+                .iter()
+                .zip(&inst.largest)
+                .map(|(c, l)| c / l)
+                .sum();
+            let value = match inst.problem.objective {
+                Objective::Cost => -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE),
+                _ => size,
+            };
+            if fresh.is_none_or(|(v, _)| value > v) {
+                fresh = Some((value, j));
+            }
+            continue;
+        }
         let score = score(state, i, j, policy);
         if best.is_none_or(|(s, _)| score > s) {
             best = Some((score, j));
         }
     }
-    best.map(|(_, j)| j)
+    best.or(fresh).map(|(_, j)| j)
 }
 
 /// Higher is better. Utilisations are after placing `i` on `j`.

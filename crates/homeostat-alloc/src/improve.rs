@@ -5,7 +5,8 @@ use crate::model::Objective;
 use crate::state::State;
 
 /// Improves `state` in place for its problem's objective, for at most
-/// `max_rounds` accepted moves; then retries the unplaced workloads.
+/// `max_rounds` sweeps (node closing) or moves (balancing); then retries
+/// the unplaced workloads.
 pub(crate) fn improve(state: &mut State<'_, '_>, max_rounds: usize) {
     match state.inst.problem.objective {
         Objective::Nodes | Objective::Cost => empty_nodes(state, max_rounds),
@@ -21,7 +22,8 @@ pub(crate) fn improve(state: &mut State<'_, '_>, max_rounds: usize) {
 
 /// Closes nodes: tries to move every workload of a used node onto the other
 /// used nodes (best fit, largest first), least loaded (or, for cost, most
-/// expensive) nodes first; keeps the move only if the node empties.
+/// expensive) nodes first; keeps the move only if the node empties. At most
+/// `max_rounds` sweeps over the used nodes.
 fn empty_nodes(state: &mut State<'_, '_>, max_rounds: usize) {
     let inst = state.inst;
     let size = sizes(inst);
@@ -46,11 +48,12 @@ fn empty_nodes(state: &mut State<'_, '_>, max_rounds: usize) {
             };
             primary.then(load(a).total_cmp(&load(b))).then(a.cmp(&b))
         });
+        // One sweep tries every used node once, so a sweep costs about as
+        // much as the greedy pass itself; sweeps repeat while nodes close.
         let mut closed = false;
         for &victim in &used {
-            if try_close(state, victim, &size) {
+            if state.count[victim] > 0 && try_close(state, victim, &size) {
                 closed = true;
-                break;
             }
         }
         if !closed {
