@@ -78,6 +78,22 @@ def check_predictions(figures: dict) -> None:
             assert 0 <= figures[key] <= 1, figures
 
 
+def check_alloc(figures: dict) -> None:
+    """The placement stage: replicas of the simulated services packed on its 20 nodes."""
+    for key in ("replicas", "nodes_available", "nodes_used", "nodes_lower_bound", "gap", "unplaced",
+                "nodes_used_ffd", "nodes_used_least_allocated", "peak_utilisation_balanced",
+                "peak_utilisation_bound"):
+        assert key in figures, f"alloc figures lack {key!r}"
+        assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["nodes_available"] == 20, figures
+    assert figures["unplaced"] == 0, figures
+    assert 1 <= figures["nodes_lower_bound"] <= figures["nodes_used"] <= figures["nodes_available"], figures
+    assert figures["nodes_used"] <= figures["nodes_used_ffd"] <= figures["nodes_available"], figures
+    assert figures["nodes_used"] <= figures["nodes_used_least_allocated"], figures
+    assert 0 <= figures["gap"] < 1, figures
+    assert 0 < figures["peak_utilisation_bound"] <= figures["peak_utilisation_balanced"] <= 1, figures
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -109,9 +125,14 @@ def main(path: str) -> None:
     if predictions["status"] == "ok":
         assert predictions["provided_by"] == "homeostat-predict", predictions
         check_predictions(predictions["figures"])
+    alloc = stages[4]
+    if alloc["status"] == "ok":
+        assert alloc["provided_by"] == "homeostat-alloc", alloc
+        check_alloc(alloc["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 
 
 if __name__ == "__main__":
     main(sys.argv[1])
+

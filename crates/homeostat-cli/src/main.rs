@@ -15,6 +15,7 @@ macro_rules! say {
 }
 
 mod balance_sim;
+mod assign;
 mod demo;
 mod models;
 mod output;
@@ -33,6 +34,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Solve a generalised assignment problem (OR-Library file): cost, bound and gap.
+    Assign(assign::AssignArgs),
     /// Run the whole stability loop on the built-in simulator and write a report.
     Demo(demo::DemoArgs),
     /// Turn a metrics file (CSV, Prometheus text or query JSON) into clean, aligned columns.
@@ -51,6 +54,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Assign(args) => assign::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Prep(args) => prep::run(&args),

@@ -73,6 +73,12 @@ fn quick_demo_writes_a_summary_with_every_stage() {
     let recall = predict["figures"]["event_recall"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&recall));
     assert!(predict["figures"]["test_rows"].as_f64().unwrap() > 0.0);
+    // And the allocation crate: every replica placed, no fewer nodes than the bound.
+    let alloc = &stages[4];
+    assert_eq!(alloc["status"], "ok");
+    assert_eq!(alloc["figures"]["unplaced"], 0.0);
+    let used = alloc["figures"]["nodes_used"].as_f64().unwrap();
+    assert!(alloc["figures"]["nodes_lower_bound"].as_f64().unwrap() <= used);
 
     // The report is one self-contained page: a section per stage, the
     // simulator's and the features' charts inline, nothing fetched or run.

@@ -25,6 +25,10 @@ pub use homeostat_balance as balance;
 /// state-space models (feature `tune`).
 #[cfg(feature = "tune")]
 pub use homeostat_tune as tune;
+/// Resource allocation: placement heuristics, exact integer programs,
+/// bounds and the generalised assignment problem (feature `alloc`).
+#[cfg(feature = "alloc")]
+pub use homeostat_alloc as alloc;
 
 /// The code blocks of the workspace README, compiled and run as doctests so
 /// the front page cannot drift from the API.
@@ -46,3 +50,7 @@ pub struct SimGuide;
 #[cfg(all(doctest, feature = "predict", feature = "sim"))]
 #[doc = include_str!("../../../docs/predict.md")]
 pub struct PredictGuide;
+/// The allocation guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "alloc"))]
+#[doc = include_str!("../../../docs/alloc.md")]
+pub struct AllocGuide;

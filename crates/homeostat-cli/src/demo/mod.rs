@@ -17,6 +17,7 @@ use chart::Chart;
 // One module per stage; each fills its `StageOutcome`.
 mod balance;
 mod predict;
+mod alloc;
 mod prepare;
 mod simulate;
 mod tune;
@@ -124,6 +125,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     progress.stage(&mut stages[2], |out| {
         predict::run(args, &run, &prepared, out)
     })?;
+    progress.stage(&mut stages[4], |out| alloc::run(args, &run, out))?;
     progress.stage(&mut stages[5], |out| balance::run(args, out))?;
     progress.stage(&mut stages[6], |out| tune::run(args, out))?;
 

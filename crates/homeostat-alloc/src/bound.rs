@@ -1,0 +1,104 @@
+//! Lower bounds on the objective that hold for every feasible placement.
+
+use crate::model::{Instance, Objective};
+
+/// A lower bound on the objective of `inst` (combinatorial, cheap).
+///
+/// - nodes: per resource, the fewest nodes whose largest capacities cover
+///   the total demand; at least the size of the largest anti-affinity group.
+/// - cost: per resource, the cheapest fractional cover of the total demand
+///   (nodes taken in order of cost per unit of that resource).
+/// - balance: per resource, total demand over total capacity, and for each
+///   workload the lowest peak utilisation it causes alone on an eligible node.
+pub(crate) fn lower_bound(inst: &Instance<'_>) -> f64 {
+    let p = inst.problem;
+    let dims = inst.dims();
+    let total: Vec<f64> = (0..dims)
+        .map(|k| p.workloads.iter().map(|w| w.demand[k]).sum())
+        .collect();
+    match p.objective {
+        Objective::Nodes => {
+            let mut best = if p.workloads.is_empty() { 0 } else { 1 };
+            for (k, &need) in total.iter().enumerate() {
+                let mut caps: Vec<f64> = p.nodes.iter().map(|n| n.capacity[k]).collect();
+                caps.sort_by(|a, b| b.total_cmp(a));
+                let mut sum = 0.0;
+                let mut count = 0;
+                for c in caps {
+                    if sum >= need * (1.0 - 1e-12) {
+                        break;
+                    }
+                    sum += c;
+                    count += 1;
+                }
+                best = best.max(count);
+            }
+            let mut group_sizes = vec![0usize; inst.groups];
+            for g in inst.group.iter().flatten() {
+                group_sizes[*g] += 1;
+            }
+            best.max(group_sizes.into_iter().max().unwrap_or(0)) as f64
+        }
+        Objective::Cost => {
+            let mut best: f64 = 0.0;
+            for (k, &need) in total.iter().enumerate() {
+                let mut nodes: Vec<(f64, f64)> = p
+                    .nodes
+                    .iter()
+                    .filter(|n| n.capacity[k] > 0.0)
+                    .map(|n| (n.cost / n.capacity[k], n.capacity[k]))
+                    .collect();
+                nodes.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut left = need;
+                let mut cost = 0.0;
+                for (unit, cap) in nodes {
+                    if left <= 0.0 {
+                        break;
+                    }
+                    let take = left.min(cap);
+                    cost += unit * take;
+                    left -= take;
+                }
+                best = best.max(cost);
+            }
+            // Any workload needs at least its cheapest eligible node.
+            let cheapest = inst
+                .eligible
+                .iter()
+                .map(|nodes| {
+                    nodes
+                        .iter()
+                        .map(|&j| p.nodes[j].cost)
+                        .fold(f64::INFINITY, f64::min)
+                })
+                .fold(0.0, f64::max);
+            best.max(if cheapest.is_finite() { cheapest } else { 0.0 })
+        }
+        Objective::Balance => {
+            let mut best: f64 = 0.0;
+            for (k, &need) in total.iter().enumerate() {
+                let cap: f64 = p.nodes.iter().map(|n| n.capacity[k]).sum();
+                if cap > 0.0 {
+                    best = best.max(need / cap);
+                }
+            }
+            for (i, nodes) in inst.eligible.iter().enumerate() {
+                let alone = nodes
+                    .iter()
+                    .map(|&j| {
+                        (0..dims)
+                            .map(|k| {
+                                let c = inst.capacity(j)[k];
+                                if c > 0.0 { inst.demand(i)[k] / c } else { 0.0 }
+                            })
+                            .fold(0.0, f64::max)
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                if alone.is_finite() {
+                    best = best.max(alone);
+                }
+            }
+            best
+        }
+    }
+}

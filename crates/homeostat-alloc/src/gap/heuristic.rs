@@ -1,0 +1,407 @@
+//! A GAP heuristic: regret construction, then iterated local search over
+//! shift and swap moves with an adaptive penalty on capacity overload.
+
+// Agent × job matrices read most plainly with index loops.
+#![allow(clippy::needless_range_loop)]
+
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{GapInstance, GapSolution, gap_lp_bound, relative_gap};
+use crate::error::{Error, Result};
+
+/// Unchecked parameters of [`GapHeuristic`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapHeuristicParams {
+    iterations: usize,
+    seed: u64,
+    time_limit: Option<Duration>,
+    lp_bound: bool,
+}
+
+impl GapHeuristicParams {
+    /// Perturbation + descent rounds of the iterated local search
+    /// (default 2000, at least 1). The search stops early at the bound.
+    #[must_use]
+    pub fn iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// Seed of the perturbations (default 0); same seed, same solution.
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Wall-clock budget (default none). When it cuts the search short the
+    /// result depends on the machine's speed, so it is off by default.
+    #[must_use]
+    pub fn time_limit(mut self, limit: Option<Duration>) -> Self {
+        self.time_limit = limit;
+        self
+    }
+
+    /// Whether to compute the LP-relaxation bound (default true); otherwise
+    /// the bound is each job's cheapest agent, summed.
+    #[must_use]
+    pub fn lp_bound(mut self, on: bool) -> Self {
+        self.lp_bound = on;
+        self
+    }
+
+    /// Validates the parameters.
+    pub fn check(self) -> Result<GapHeuristic> {
+        if self.iterations == 0 {
+            return Err(Error::InvalidParameter {
+                name: "iterations",
+                reason: "must be at least 1, got 0".into(),
+            });
+        }
+        if self.time_limit.is_some_and(|t| t.is_zero()) {
+            return Err(Error::InvalidParameter {
+                name: "time_limit",
+                reason: "must be positive, got 0".into(),
+            });
+        }
+        Ok(GapHeuristic(self))
+    }
+}
+
+/// The default GAP solver: fast, deterministic for a seed, with a bound.
+///
+/// ```
+/// use homeostat_alloc::gap::{GapHeuristic, GapInstance};
+/// // Job 2 is cheap on agent 1; agent 0 holds two jobs.
+/// let gap = GapInstance::parse("2 3  1 1 5  4 4 1   1 1 1  1 1 1   2 1")?;
+/// let solution = GapHeuristic::params().check()?.solve(&gap)?;
+/// assert!(solution.feasible);
+/// assert_eq!(solution.assignment, vec![0, 0, 1]);
+/// assert_eq!(solution.objective, 3.0);
+/// assert_eq!(solution.gap, 0.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapHeuristic(GapHeuristicParams);
+
+impl GapHeuristic {
+    /// Default parameters.
+    pub fn params() -> GapHeuristicParams {
+        GapHeuristicParams {
+            iterations: 2000,
+            seed: 0,
+            time_limit: None,
+            lp_bound: true,
+        }
+    }
+
+    /// Solves `gap`. The result may be infeasible (`feasible == false`) if
+    /// the search found no assignment within the capacities.
+    ///
+    /// # Errors
+    /// [`Error::Infeasible`] when the LP relaxation proves that no
+    /// assignment fits.
+    pub fn solve(&self, gap: &GapInstance) -> Result<GapSolution> {
+        let started = Instant::now();
+        let p = &self.0;
+        let bound = if p.lp_bound {
+            gap_lp_bound(gap)?
+        } else {
+            cheapest_bound(gap)
+        };
+        let mut search = Search::new(gap);
+        let start = construct(gap).unwrap_or_else(|| lightest(gap));
+        search.load_from(&start);
+        search.descend();
+        search.record();
+        let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+        for _ in 0..p.iterations {
+            if search.best_cost <= bound + 1e-9 {
+                break;
+            }
+            if p.time_limit.is_some_and(|t| started.elapsed() >= t) {
+                break;
+            }
+            search.perturb(&mut rng);
+            search.descend();
+            search.record();
+            search.adapt();
+        }
+        let (assignment, feasible) = match search.best.clone() {
+            Some(best) => (best, true),
+            None => (search.assign.clone(), false),
+        };
+        let objective = gap.total_cost(&assignment)?;
+        Ok(GapSolution {
+            solver: "regret+ils".into(),
+            assignment,
+            objective,
+            feasible,
+            bound,
+            gap: relative_gap(objective, bound),
+            solve_time: started.elapsed(),
+        })
+    }
+}
+
+/// Each job's cheapest agent it fits on alone, summed.
+fn cheapest_bound(gap: &GapInstance) -> f64 {
+    (0..gap.jobs())
+        .map(|j| {
+            (0..gap.agents())
+                .filter(|&i| gap.weight(i, j) <= gap.capacity()[i])
+                .map(|i| gap.cost(i, j))
+                .fold(f64::INFINITY, f64::min)
+        })
+        .filter(|c| c.is_finite())
+        .sum()
+}
+
+/// Martello–Toth regret construction: repeatedly assign the job whose best
+/// feasible agent beats its second best by most. Tries several
+/// desirabilities and keeps the cheapest complete result.
+fn construct(gap: &GapInstance) -> Option<Vec<usize>> {
+    let desirabilities: [&dyn Fn(usize, usize) -> f64; 3] = [
+        &|i, j| gap.cost(i, j),
+        &|i, j| gap.weight(i, j) / gap.capacity()[i].max(f64::MIN_POSITIVE),
+        &|i, j| gap.cost(i, j) * gap.weight(i, j) / gap.capacity()[i].max(f64::MIN_POSITIVE),
+    ];
+    let mut best: Option<(f64, Vec<usize>)> = None;
+    for f in desirabilities {
+        if let Some(a) = regret(gap, f) {
+            let cost: f64 = a.iter().enumerate().map(|(j, &i)| gap.cost(i, j)).sum();
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, a));
+            }
+        }
+    }
+    best.map(|(_, a)| a)
+}
+
+fn regret(gap: &GapInstance, f: &dyn Fn(usize, usize) -> f64) -> Option<Vec<usize>> {
+    let (m, n) = (gap.agents(), gap.jobs());
+    let mut residual = gap.capacity().to_vec();
+    let mut assign = vec![usize::MAX; n];
+    for _ in 0..n {
+        // (regret, best value, job, agent)
+        let mut pick: Option<(f64, f64, usize, usize)> = None;
+        for j in (0..n).filter(|&j| assign[j] == usize::MAX) {
+            let (mut first, mut second) = ((f64::INFINITY, usize::MAX), f64::INFINITY);
+            for i in 0..m {
+                if gap.weight(i, j) <= residual[i] + 1e-9 {
+                    let v = f(i, j);
+                    if v < first.0 {
+                        second = first.0;
+                        first = (v, i);
+                    } else if v < second {
+                        second = v;
+                    }
+                }
+            }
+            if first.1 == usize::MAX {
+                return None;
+            }
+            let r = second - first.0;
+            let better = pick.is_none_or(|(pr, pv, _, _)| r > pr || (r == pr && first.0 < pv));
+            if better {
+                pick = Some((r, first.0, j, first.1));
+            }
+        }
+        let (_, _, j, i) = pick?;
+        assign[j] = i;
+        residual[i] -= gap.weight(i, j);
+    }
+    Some(assign)
+}
+
+/// Every job on the agent where it uses the smallest share of capacity
+/// (a start for the penalised search when construction fails).
+fn lightest(gap: &GapInstance) -> Vec<usize> {
+    (0..gap.jobs())
+        .map(|j| {
+            (0..gap.agents())
+                .min_by(|&a, &b| {
+                    let share =
+                        |i: usize| gap.weight(i, j) / gap.capacity()[i].max(f64::MIN_POSITIVE);
+                    share(a).total_cmp(&share(b))
+                })
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// How far above the best cost the search may wander before it returns to
+/// the best assignment.
+const ACCEPT: f64 = 0.005;
+
+/// The iterated local search's state.
+struct Search<'g> {
+    gap: &'g GapInstance,
+    assign: Vec<usize>,
+    load: Vec<f64>,
+    cost: f64,
+    /// Price of one unit of overload.
+    penalty: f64,
+    best: Option<Vec<usize>>,
+    best_cost: f64,
+    /// Agents whose load changed since their moves were last examined.
+    dirty: Vec<bool>,
+}
+
+impl<'g> Search<'g> {
+    fn new(gap: &'g GapInstance) -> Self {
+        let cells = (gap.agents() * gap.jobs()) as f64;
+        let mean_cost: f64 = (0..gap.agents())
+            .flat_map(|i| (0..gap.jobs()).map(move |j| gap.cost(i, j).abs()))
+            .sum::<f64>()
+            / cells;
+        let mean_weight: f64 = (0..gap.agents())
+            .flat_map(|i| (0..gap.jobs()).map(move |j| gap.weight(i, j)))
+            .sum::<f64>()
+            / cells;
+        Self {
+            gap,
+            assign: Vec::new(),
+            load: Vec::new(),
+            cost: 0.0,
+            penalty: (mean_cost / mean_weight.max(1e-12)).max(1e-6),
+            best: None,
+            best_cost: f64::INFINITY,
+            dirty: vec![true; gap.agents()],
+        }
+    }
+
+    fn load_from(&mut self, assign: &[usize]) {
+        let gap = self.gap;
+        self.assign = assign.to_vec();
+        self.load = vec![0.0; gap.agents()];
+        self.cost = 0.0;
+        for (j, &i) in assign.iter().enumerate() {
+            self.load[i] += gap.weight(i, j);
+            self.cost += gap.cost(i, j);
+        }
+        self.dirty = vec![true; gap.agents()];
+    }
+
+    fn over(&self, i: usize, load: f64) -> f64 {
+        (load - self.gap.capacity()[i]).max(0.0)
+    }
+
+    fn overload(&self) -> f64 {
+        (0..self.gap.agents())
+            .map(|i| self.over(i, self.load[i]))
+            .sum()
+    }
+
+    /// Penalised change of moving job `j` to agent `b`.
+    fn shift_delta(&self, j: usize, b: usize) -> f64 {
+        let g = self.gap;
+        let a = self.assign[j];
+        let (wa, wb) = (g.weight(a, j), g.weight(b, j));
+        let dov = self.over(a, self.load[a] - wa) - self.over(a, self.load[a])
+            + self.over(b, self.load[b] + wb)
+            - self.over(b, self.load[b]);
+        g.cost(b, j) - g.cost(a, j) + self.penalty * dov
+    }
+
+    /// Penalised change of exchanging the agents of jobs `j` and `k`.
+    fn swap_delta(&self, j: usize, k: usize) -> f64 {
+        let g = self.gap;
+        let (a, b) = (self.assign[j], self.assign[k]);
+        let la = self.load[a] - g.weight(a, j) + g.weight(a, k);
+        let lb = self.load[b] - g.weight(b, k) + g.weight(b, j);
+        let dov = self.over(a, la) - self.over(a, self.load[a]) + self.over(b, lb)
+            - self.over(b, self.load[b]);
+        g.cost(b, j) + g.cost(a, k) - g.cost(a, j) - g.cost(b, k) + self.penalty * dov
+    }
+
+    fn shift(&mut self, j: usize, b: usize) {
+        let g = self.gap;
+        let a = self.assign[j];
+        self.load[a] -= g.weight(a, j);
+        self.load[b] += g.weight(b, j);
+        self.cost += g.cost(b, j) - g.cost(a, j);
+        self.assign[j] = b;
+        self.dirty[a] = true;
+        self.dirty[b] = true;
+    }
+
+    /// First-improvement descent over shifts, then swaps, until neither
+    /// improves the penalised cost. A move only changes its two agents, so
+    /// each pass looks only at moves touching an agent that changed during
+    /// the previous pass (all agents on the first descent).
+    fn descend(&mut self) {
+        let (m, n) = (self.gap.agents(), self.gap.jobs());
+        let eps = 1e-9;
+        while self.dirty.iter().any(|&d| d) {
+            let dirty = std::mem::replace(&mut self.dirty, vec![false; m]);
+            for j in 0..n {
+                for b in 0..m {
+                    let a = self.assign[j];
+                    if b != a && (dirty[a] || dirty[b]) && self.shift_delta(j, b) < -eps {
+                        self.shift(j, b);
+                    }
+                }
+            }
+            for j in 0..n {
+                for k in (j + 1)..n {
+                    let (a, b) = (self.assign[j], self.assign[k]);
+                    if a != b && (dirty[a] || dirty[b]) && self.swap_delta(j, k) < -eps {
+                        self.shift(j, b);
+                        self.shift(k, a);
+                    }
+                }
+            }
+        }
+    }
+
+    fn record(&mut self) {
+        if self.overload() <= 1e-9 && self.cost < self.best_cost - 1e-9 {
+            self.best_cost = self.cost;
+            self.best = Some(self.assign.clone());
+        }
+    }
+
+    /// Raise the penalty while infeasible, lower it while feasible; drift
+    /// back to the best solution when the current one has wandered off.
+    fn adapt(&mut self) {
+        if self.overload() > 1e-9 {
+            self.penalty *= 1.1;
+        } else {
+            self.penalty /= 1.05;
+        }
+        if let Some(best) = &self.best
+            && self.cost > self.best_cost * (1.0 + ACCEPT) + 1e-9
+        {
+            let best = best.clone();
+            self.load_from(&best);
+        }
+    }
+
+    /// Two to four random moves: each a swap of two jobs on different
+    /// agents or, one time in three, a job moved to another agent.
+    fn perturb(&mut self, rng: &mut ChaCha8Rng) {
+        let (m, n) = (self.gap.agents(), self.gap.jobs());
+        if m < 2 {
+            return;
+        }
+        for _ in 0..rng.gen_range(2..=4usize) {
+            let j = rng.gen_range(0..n);
+            let k = rng.gen_range(0..n);
+            let (a, b) = (self.assign[j], self.assign[k]);
+            if a != b && rng.gen_range(0..3) > 0 {
+                self.shift(j, b);
+                self.shift(k, a);
+            } else {
+                let mut b = rng.gen_range(0..m - 1);
+                if b >= a {
+                    b += 1;
+                }
+                self.shift(j, b);
+            }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Greedy placement: first-fit and best-fit decreasing, and Kubernetes-style
+//! scoring, optionally followed by local search.
+
+use std::time::Instant;
+
+use crate::allocator::Allocator;
+use crate::error::{Error, Result};
+use crate::explain::proven_conflict;
+use crate::improve::improve;
+use crate::model::{Instance, Objective, Problem};
+use crate::plan::Plan;
+use crate::state::State;
+
+/// How a greedy allocator chooses among the nodes a workload fits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Policy {
+    /// The first node, in problem order, that fits (first-fit decreasing).
+    FirstFit,
+    /// The node left with the least normalised room (best-fit decreasing).
+    #[default]
+    BestFit,
+    /// Kubernetes `LeastAllocated`: the node with the most room left (spreads).
+    LeastAllocated,
+    /// Kubernetes `MostAllocated`: the fullest node that fits (packs).
+    MostAllocated,
+    /// Kubernetes `BalancedAllocation`: the node whose resource utilisations
+    /// are closest to each other after placement.
+    BalancedAllocation,
+}
+
+impl Policy {
+    /// Every policy, in a fixed order.
+    pub const ALL: [Policy; 5] = [
+        Policy::FirstFit,
+        Policy::BestFit,
+        Policy::LeastAllocated,
+        Policy::MostAllocated,
+        Policy::BalancedAllocation,
+    ];
+
+    /// Short name: `ffd`, `bfd`, `least-allocated`, `most-allocated`, `balanced`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::FirstFit => "ffd",
+            Policy::BestFit => "bfd",
+            Policy::LeastAllocated => "least-allocated",
+            Policy::MostAllocated => "most-allocated",
+            Policy::BalancedAllocation => "balanced",
+        }
+    }
+
+    /// Parses a [`Policy::name`].
+    pub fn from_name(name: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "policy",
+                reason: format!(
+                    "unknown policy {name:?}; expected one of ffd, bfd, least-allocated, most-allocated, balanced"
+                ),
+            })
+    }
+}
+
+/// Unchecked parameters of [`Greedy`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GreedyParams {
+    policy: Policy,
+    local_search: bool,
+    max_rounds: usize,
+}
+
+impl GreedyParams {
+    /// The node choice (default [`Policy::BestFit`]).
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Whether to improve the greedy placement by local search (default true).
+    #[must_use]
+    pub fn local_search(mut self, on: bool) -> Self {
+        self.local_search = on;
+        self
+    }
+
+    /// Most rounds of the local search (default 1000, at least 1): sweeps
+    /// over the used nodes when packing, single moves when balancing.
+    #[must_use]
+    pub fn max_rounds(mut self, rounds: usize) -> Self {
+        self.max_rounds = rounds;
+        self
+    }
+
+    /// Validates the parameters.
+    pub fn check(self) -> Result<Greedy> {
+        if self.max_rounds == 0 {
+            return Err(Error::InvalidParameter {
+                name: "max_rounds",
+                reason: "must be at least 1, got 0".into(),
+            });
+        }
+        Ok(Greedy(self))
+    }
+}
+
+/// A greedy allocator: workloads by decreasing priority then size, each on
+/// the node its [`Policy`] prefers; then local search.
+///
+/// ```
+/// use homeostat_alloc::{Allocator, Greedy, Node, Problem, Workload};
+/// let mut problem = Problem::new(["cpu"]);
+/// for j in 0..4 {
+///     problem = problem.node(Node::new(format!("n{j}"), vec![10.0]));
+/// }
+/// for (i, size) in [6.0, 5.0, 4.0, 3.0, 2.0].into_iter().enumerate() {
+///     problem = problem.workload(Workload::new(format!("w{i}"), vec![size]));
+/// }
+/// let plan = Greedy::params().check()?.allocate(&problem)?;
+/// assert_eq!(plan.nodes_used(), 2); // 6+4, 5+3+2
+/// assert_eq!(plan.gap, Some(0.0)); // the bound is ceil(20 / 10) = 2
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Greedy(GreedyParams);
+
+impl Greedy {
+    /// Default parameters: best fit, with local search.
+    pub fn params() -> GreedyParams {
+        GreedyParams {
+            policy: Policy::BestFit,
+            local_search: true,
+            max_rounds: 1000,
+        }
+    }
+
+    /// A greedy allocator with the given policy and local search on.
+    pub fn with_policy(policy: Policy) -> Self {
+        Self(Self::params().policy(policy))
+    }
+}
+
+impl Allocator for Greedy {
+    fn name(&self) -> String {
+        let ls = if self.0.local_search { "+ls" } else { "" };
+        format!("{}{ls}", self.0.policy.name())
+    }
+
+    fn allocate(&self, problem: &Problem) -> Result<Plan> {
+        let started = Instant::now();
+        let inst = Instance::new(problem)?;
+        let mut state = State::empty(&inst);
+        for i in placement_order(&inst) {
+            if let Some(j) = choose(&state, i, self.0.policy) {
+                state.place(i, j);
+            }
+        }
+        if self.0.local_search {
+            improve(&mut state, self.0.max_rounds);
+        }
+        if state.unplaced().next().is_some()
+            && let Some(reason) = proven_conflict(&inst)
+        {
+            return Err(Error::Infeasible { reason });
+        }
+        Ok(Plan::from_state(
+            self.name(),
+            &state,
+            None,
+            started.elapsed(),
+        ))
+    }
+}
+
+/// Pinned and constrained workloads first, then priority, then size
+/// (sum of demands relative to the largest capacity of each resource).
+pub(crate) fn placement_order(inst: &Instance<'_>) -> Vec<usize> {
+    let size = sizes(inst);
+    let n = inst.problem.workloads.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        let wa = &inst.problem.workloads[a];
+        let wb = &inst.problem.workloads[b];
+        inst.eligible[a]
+            .len()
+            .cmp(&inst.eligible[b].len())
+            .then(wb.priority.cmp(&wa.priority))
+            .then(size[b].total_cmp(&size[a]))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+pub(crate) fn sizes(inst: &Instance<'_>) -> Vec<f64> {
+    inst.problem
+        .workloads
+        .iter()
+        .map(|w| w.demand.iter().zip(&inst.largest).map(|(d, l)| d / l).sum())
+        .collect()
+}
+
+/// The node `policy` prefers for `i` among those it fits on now.
+///
+/// When minimising nodes or cost, the packing policies (best fit, most
+/// allocated) look at the nodes already in use first, and open a new node
+/// only when none has room: the largest one (nodes) or the cheapest per
+/// unit of capacity (cost). First fit keeps the problem's node order.
+pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<usize> {
+    let inst = state.inst;
+    let packing = matches!(policy, Policy::BestFit | Policy::MostAllocated)
+        && inst.problem.objective != Objective::Balance;
+    let mut best: Option<(f64, usize)> = None;
+    let mut fresh: Option<(f64, usize)> = None;
+    for &j in &inst.eligible[i] {
+        if !state.can_place(i, j) {
+            continue;
+        }
+        if policy == Policy::FirstFit {
+            return Some(j);
+        }
+        if packing && state.count[j] == 0 {
+            let size: f64 = inst
+                .capacity(j)
+                .iter()
+                .zip(&inst.largest)
+                .map(|(c, l)| c / l)
+                .sum();
+            let value = match inst.problem.objective {
+                Objective::Cost => -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE),
+                _ => size,
+            };
+            if fresh.is_none_or(|(v, _)| value > v) {
+                fresh = Some((value, j));
+            }
+            continue;
+        }
+        let score = score(state, i, j, policy);
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, j));
+        }
+    }
+    best.or(fresh).map(|(_, j)| j)
+}
+
+/// Higher is better. Utilisations are after placing `i` on `j`.
+fn score(state: &State<'_, '_>, i: usize, j: usize, policy: Policy) -> f64 {
+    let inst = state.inst;
+    let cap = inst.capacity(j);
+    let demand = inst.demand(i);
+    let dims = inst.dims();
+    let after: Vec<f64> = (0..dims)
+        .filter(|&k| cap[k] > 0.0)
+        .map(|k| (state.used[j][k] + demand[k]) / cap[k])
+        .collect();
+    let count = after.len().max(1) as f64;
+    let mean = after.iter().sum::<f64>() / count;
+    match policy {
+        // Least normalised room left, absolute: packs big bins as tightly
+        // as small ones.
+        Policy::FirstFit | Policy::BestFit => -(0..dims)
+            .filter(|&k| cap[k] > 0.0)
+            .map(|k| (cap[k] - state.used[j][k] - demand[k]) / inst.largest[k])
+            .sum::<f64>(),
+        Policy::LeastAllocated => 1.0 - mean,
+        Policy::MostAllocated => mean,
+        Policy::BalancedAllocation => {
+            let var = after.iter().map(|u| (u - mean).powi(2)).sum::<f64>() / count;
+            // Ties (e.g. empty nodes) go to the least allocated, as the
+            // Kubernetes scheduler combines the two.
+            1.0 - var.sqrt() + 1e-3 * (1.0 - mean)
+        }
+    }
+}

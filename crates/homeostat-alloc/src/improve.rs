@@ -1,0 +1,148 @@
+//! Local search that improves a placement without breaking any constraint.
+
+use crate::greedy::{Policy, choose, sizes};
+use crate::model::Objective;
+use crate::state::State;
+
+/// Improves `state` in place for its problem's objective, for at most
+/// `max_rounds` sweeps (node closing) or moves (balancing); then retries
+/// the unplaced workloads.
+pub(crate) fn improve(state: &mut State<'_, '_>, max_rounds: usize) {
+    match state.inst.problem.objective {
+        Objective::Nodes | Objective::Cost => empty_nodes(state, max_rounds),
+        Objective::Balance => level_peaks(state, max_rounds),
+    }
+    let unplaced: Vec<usize> = state.unplaced().collect();
+    for i in unplaced {
+        if let Some(j) = choose(state, i, Policy::BestFit) {
+            state.place(i, j);
+        }
+    }
+}
+
+/// Closes nodes: tries to move every workload of a used node onto the other
+/// used nodes (best fit, largest first), least loaded (or, for cost, most
+/// expensive) nodes first; keeps the move only if the node empties. At most
+/// `max_rounds` sweeps over the used nodes.
+fn empty_nodes(state: &mut State<'_, '_>, max_rounds: usize) {
+    let inst = state.inst;
+    let size = sizes(inst);
+    let by_cost = inst.problem.objective == Objective::Cost;
+    for _ in 0..max_rounds {
+        let mut used: Vec<usize> = (0..inst.problem.nodes.len())
+            .filter(|&j| state.count[j] > 0)
+            .collect();
+        let load = |j: usize| -> f64 {
+            state.used[j]
+                .iter()
+                .zip(&inst.largest)
+                .map(|(u, l)| u / l)
+                .sum()
+        };
+        used.sort_by(|&a, &b| {
+            let cost = |j: usize| inst.problem.nodes[j].cost;
+            let primary = if by_cost {
+                cost(b).total_cmp(&cost(a))
+            } else {
+                std::cmp::Ordering::Equal
+            };
+            primary.then(load(a).total_cmp(&load(b))).then(a.cmp(&b))
+        });
+        // One sweep tries every used node once, so a sweep costs about as
+        // much as the greedy pass itself; sweeps repeat while nodes close.
+        let mut closed = false;
+        for &victim in &used {
+            if state.count[victim] > 0 && try_close(state, victim, &size) {
+                closed = true;
+            }
+        }
+        if !closed {
+            break;
+        }
+    }
+}
+
+/// Moves every workload off `victim` onto other used nodes, or changes nothing.
+fn try_close(state: &mut State<'_, '_>, victim: usize, size: &[f64]) -> bool {
+    let inst = state.inst;
+    let mut members: Vec<usize> = (0..state.assign.len())
+        .filter(|&i| state.assign[i] == Some(victim))
+        .collect();
+    members.sort_by(|&a, &b| size[b].total_cmp(&size[a]).then(a.cmp(&b)));
+    let mut moved = Vec::with_capacity(members.len());
+    for &i in &members {
+        let target = inst.eligible[i]
+            .iter()
+            .copied()
+            .filter(|&j| j != victim && state.count[j] > 0 && state.can_place(i, j))
+            .min_by(|&a, &b| {
+                slack_after(state, i, a)
+                    .total_cmp(&slack_after(state, i, b))
+                    .then(a.cmp(&b))
+            });
+        match target {
+            Some(j) => {
+                state.remove(i);
+                state.place(i, j);
+                moved.push(i);
+            }
+            None => {
+                for &m in &moved {
+                    state.remove(m);
+                    state.place(m, victim);
+                }
+                return false;
+            }
+        }
+    }
+    true
+}
+
+fn slack_after(state: &State<'_, '_>, i: usize, j: usize) -> f64 {
+    let inst = state.inst;
+    (0..inst.dims())
+        .map(|k| (inst.capacity(j)[k] - state.used[j][k] - inst.demand(i)[k]) / inst.largest[k])
+        .sum()
+}
+
+/// Lowers the highest node peak utilisation: moves one workload off the
+/// hottest node to wherever the larger of the two new peaks is lowest.
+fn level_peaks(state: &mut State<'_, '_>, max_rounds: usize) {
+    let inst = state.inst;
+    let m = inst.problem.nodes.len();
+    for _ in 0..max_rounds {
+        let Some(hot) =
+            (0..m).max_by(|&a, &b| state.peak(a).total_cmp(&state.peak(b)).then(b.cmp(&a)))
+        else {
+            return;
+        };
+        let current = state.peak(hot);
+        let members: Vec<usize> = (0..state.assign.len())
+            .filter(|&i| state.assign[i] == Some(hot))
+            .collect();
+        let mut best: Option<(f64, usize, usize)> = None;
+        for &i in &members {
+            state.remove(i);
+            let hot_after = state.peak(hot);
+            for &j in &inst.eligible[i] {
+                if j == hot || !state.can_place(i, j) {
+                    continue;
+                }
+                state.place(i, j);
+                let worst = hot_after.max(state.peak(j));
+                state.remove(i);
+                if worst < current - 1e-12 && best.is_none_or(|(w, _, _)| worst < w) {
+                    best = Some((worst, i, j));
+                }
+            }
+            state.place(i, hot);
+        }
+        match best {
+            Some((_, i, j)) => {
+                state.remove(i);
+                state.place(i, j);
+            }
+            None => return,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod allocator;
+mod bound;
+pub mod error;
+mod exact;
+mod explain;
+pub mod gap;
+mod greedy;
+mod improve;
+mod model;
+mod plan;
+mod state;
+
+pub use allocator::Allocator;
+pub use error::{Error, Result};
+pub use exact::{Exact, ExactParams};
+pub use greedy::{Greedy, GreedyParams, Policy};
+pub use model::{Node, Objective, Problem, Workload};
+pub use plan::{NodeReport, Plan, Unplaced};

@@ -1,0 +1,411 @@
+//! The placement problem: nodes with multi-dimensional capacity, workloads
+//! with demands and constraints, and what to optimise.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::error::{Error, Result, check_non_negative};
+
+/// A machine that workloads can be placed on.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Node {
+    /// Unique name.
+    pub name: String,
+    /// Capacity in each of the problem's resources, in the problem's order.
+    pub capacity: Vec<f64>,
+    /// Cost of using the node at all (objective [`Objective::Cost`]); default 1.
+    #[cfg_attr(feature = "serde", serde(default = "one"))]
+    pub cost: f64,
+    /// Attributes such as `zone`, `gpu_model`, or any label.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[cfg(feature = "serde")]
+fn one() -> f64 {
+    1.0
+}
+
+impl Node {
+    /// A node of cost 1 and no labels.
+    pub fn new(name: impl Into<String>, capacity: Vec<f64>) -> Self {
+        Self {
+            name: name.into(),
+            capacity,
+            cost: 1.0,
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the cost of using the node.
+    #[must_use]
+    pub fn with_cost(mut self, cost: f64) -> Self {
+        self.cost = cost;
+        self
+    }
+
+    /// Adds a label (attribute) `key=value`.
+    #[must_use]
+    pub fn with_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// Something to place: a pod, a replica, a job.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct Workload {
+    /// Unique name.
+    pub name: String,
+    /// Demand in each of the problem's resources.
+    pub demand: Vec<f64>,
+    /// Higher priorities are placed first by the heuristics (default 0).
+    pub priority: i32,
+    /// Labels a node must have (affinity), e.g. `gpu_model=V100`.
+    pub required_labels: BTreeMap<String, String>,
+    /// Labels a node must not have (anti-affinity to node attributes).
+    pub forbidden_labels: BTreeMap<String, String>,
+    /// If set, the only nodes allowed.
+    pub allowed_nodes: Option<Vec<String>>,
+    /// Workloads sharing a group name go on distinct nodes (spread).
+    pub anti_affinity: Option<String>,
+    /// If set, the workload must run on this node.
+    pub pinned: Option<String>,
+}
+
+impl Workload {
+    /// A workload with no constraints and priority 0.
+    pub fn new(name: impl Into<String>, demand: Vec<f64>) -> Self {
+        Self {
+            name: name.into(),
+            demand,
+            ..Self::default()
+        }
+    }
+
+    /// Requires the node label `key=value`.
+    #[must_use]
+    pub fn require(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.required_labels.insert(key.into(), value.into());
+        self
+    }
+
+    /// Forbids nodes with the label `key=value`.
+    #[must_use]
+    pub fn forbid(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.forbidden_labels.insert(key.into(), value.into());
+        self
+    }
+
+    /// Restricts the workload to the named nodes.
+    #[must_use]
+    pub fn allow_only<S: Into<String>>(mut self, nodes: impl IntoIterator<Item = S>) -> Self {
+        self.allowed_nodes = Some(nodes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Puts the workload in an anti-affinity group: at most one member per node.
+    #[must_use]
+    pub fn spread(mut self, group: impl Into<String>) -> Self {
+        self.anti_affinity = Some(group.into());
+        self
+    }
+
+    /// Pins the workload to a node.
+    #[must_use]
+    pub fn pin(mut self, node: impl Into<String>) -> Self {
+        self.pinned = Some(node.into());
+        self
+    }
+
+    /// Sets the priority.
+    #[must_use]
+    pub fn with_priority(mut self, priority: i32) -> Self {
+        self.priority = priority;
+        self
+    }
+}
+
+/// What a plan minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Objective {
+    /// The number of nodes used (bin packing).
+    #[default]
+    Nodes,
+    /// The summed cost of the nodes used.
+    Cost,
+    /// The highest utilisation of any resource on any node.
+    Balance,
+}
+
+/// A placement problem.
+///
+/// ```
+/// use homeostat_alloc::{Node, Problem, Workload};
+/// let problem = Problem::new(["cpu", "memory"])
+///     .node(Node::new("a", vec![4.0, 16.0]).with_label("zone", "eu-1"))
+///     .node(Node::new("b", vec![4.0, 16.0]).with_label("zone", "eu-2"))
+///     .workload(Workload::new("web-0", vec![1.0, 2.0]).spread("web"))
+///     .workload(Workload::new("web-1", vec![1.0, 2.0]).spread("web"))
+///     .workload(Workload::new("db", vec![2.0, 8.0]).require("zone", "eu-1"));
+/// problem.validate()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Problem {
+    /// Resource names, e.g. `["cpu", "memory", "gpu"]`.
+    pub resources: Vec<String>,
+    /// The nodes.
+    pub nodes: Vec<Node>,
+    /// The workloads.
+    pub workloads: Vec<Workload>,
+    /// What to minimise.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub objective: Objective,
+}
+
+impl Problem {
+    /// An empty problem over the named resources.
+    pub fn new<S: Into<String>>(resources: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            resources: resources.into_iter().map(Into::into).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a node.
+    #[must_use]
+    pub fn node(mut self, node: Node) -> Self {
+        self.nodes.push(node);
+        self
+    }
+
+    /// Adds a workload.
+    #[must_use]
+    pub fn workload(mut self, workload: Workload) -> Self {
+        self.workloads.push(workload);
+        self
+    }
+
+    /// Sets the objective.
+    #[must_use]
+    pub fn minimise(mut self, objective: Objective) -> Self {
+        self.objective = objective;
+        self
+    }
+
+    /// Checks every value and constraint; the errors name the culprit.
+    pub fn validate(&self) -> Result<()> {
+        Instance::new(self).map(|_| ())
+    }
+}
+
+/// A checked problem in index form, shared by every solver.
+#[derive(Debug, Clone)]
+pub(crate) struct Instance<'p> {
+    pub(crate) problem: &'p Problem,
+    /// Nodes each workload may go on (labels, allow list, pin), capacity
+    /// of an empty node permitting.
+    pub(crate) eligible: Vec<Vec<usize>>,
+    /// Anti-affinity group index of each workload.
+    pub(crate) group: Vec<Option<usize>>,
+    /// Number of anti-affinity groups.
+    pub(crate) groups: usize,
+    /// Largest capacity of each resource over the nodes (1 where all are 0),
+    /// the unit in which sizes are compared.
+    pub(crate) largest: Vec<f64>,
+}
+
+impl<'p> Instance<'p> {
+    pub(crate) fn new(problem: &'p Problem) -> Result<Self> {
+        let dims = problem.resources.len();
+        if dims == 0 {
+            return Err(Error::Empty { what: "resources" });
+        }
+        if problem.nodes.is_empty() {
+            return Err(Error::Empty { what: "nodes" });
+        }
+        if problem.workloads.is_empty() {
+            return Err(Error::Empty { what: "workloads" });
+        }
+        let mut node_index = HashMap::new();
+        for (j, node) in problem.nodes.iter().enumerate() {
+            if node_index.insert(node.name.as_str(), j).is_some() {
+                return Err(Error::DuplicateName(node.name.clone()));
+            }
+            check_len(&node.name, "capacity", dims, node.capacity.len())?;
+            for (k, &c) in node.capacity.iter().enumerate() {
+                check_non_negative(
+                    &node.name,
+                    &format!("capacity[{}]", problem.resources[k]),
+                    c,
+                )?;
+            }
+            check_non_negative(&node.name, "cost", node.cost)?;
+        }
+        let mut names = HashSet::new();
+        let mut group_index: HashMap<&str, usize> = HashMap::new();
+        let mut eligible = Vec::with_capacity(problem.workloads.len());
+        let mut group = Vec::with_capacity(problem.workloads.len());
+        for w in &problem.workloads {
+            if !names.insert(w.name.as_str()) {
+                return Err(Error::DuplicateName(w.name.clone()));
+            }
+            check_len(&w.name, "demand", dims, w.demand.len())?;
+            for (k, &d) in w.demand.iter().enumerate() {
+                check_non_negative(&w.name, &format!("demand[{}]", problem.resources[k]), d)?;
+            }
+            let lookup = |name: &String| {
+                node_index
+                    .get(name.as_str())
+                    .copied()
+                    .ok_or_else(|| Error::UnknownNode {
+                        workload: w.name.clone(),
+                        node: name.clone(),
+                    })
+            };
+            let pinned = w.pinned.as_ref().map(lookup).transpose()?;
+            let allowed: Option<HashSet<usize>> = w
+                .allowed_nodes
+                .as_ref()
+                .map(|list| list.iter().map(lookup).collect())
+                .transpose()?;
+            let nodes: Vec<usize> = (0..problem.nodes.len())
+                .filter(|&j| pinned.is_none_or(|p| p == j))
+                .filter(|j| allowed.as_ref().is_none_or(|a| a.contains(j)))
+                .filter(|&j| labels_match(w, &problem.nodes[j]))
+                .filter(|&j| fits_empty(w, &problem.nodes[j]))
+                .collect();
+            if nodes.is_empty() {
+                return Err(Error::Unplaceable {
+                    workload: w.name.clone(),
+                    reason: why_no_node(problem, w, pinned, allowed.as_ref()),
+                });
+            }
+            eligible.push(nodes);
+            group.push(w.anti_affinity.as_deref().map(|g| {
+                let next = group_index.len();
+                *group_index.entry(g).or_insert(next)
+            }));
+        }
+        let largest = (0..dims)
+            .map(|k| {
+                let c = problem
+                    .nodes
+                    .iter()
+                    .map(|n| n.capacity[k])
+                    .fold(0.0, f64::max);
+                if c > 0.0 { c } else { 1.0 }
+            })
+            .collect();
+        Ok(Self {
+            problem,
+            eligible,
+            group,
+            groups: group_index.len(),
+            largest,
+        })
+    }
+
+    pub(crate) fn dims(&self) -> usize {
+        self.problem.resources.len()
+    }
+
+    pub(crate) fn demand(&self, i: usize) -> &[f64] {
+        &self.problem.workloads[i].demand
+    }
+
+    pub(crate) fn capacity(&self, j: usize) -> &[f64] {
+        &self.problem.nodes[j].capacity
+    }
+}
+
+fn check_len(item: &str, field: &'static str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::DimensionMismatch {
+            item: item.to_owned(),
+            field,
+            expected,
+            found,
+        })
+    }
+}
+
+fn labels_match(w: &Workload, node: &Node) -> bool {
+    w.required_labels
+        .iter()
+        .all(|(k, v)| node.labels.get(k) == Some(v))
+        && !w
+            .forbidden_labels
+            .iter()
+            .any(|(k, v)| node.labels.get(k) == Some(v))
+}
+
+/// Tolerance on capacity checks, relative to the capacity, so that sums of
+/// decimal demands that equal a capacity are accepted.
+pub(crate) const EPS: f64 = 1e-9;
+
+pub(crate) fn fits(used: &[f64], demand: &[f64], capacity: &[f64]) -> bool {
+    used.iter()
+        .zip(demand)
+        .zip(capacity)
+        .all(|((u, d), c)| u + d <= c + EPS * c.max(1.0))
+}
+
+fn fits_empty(w: &Workload, node: &Node) -> bool {
+    fits(&vec![0.0; w.demand.len()], &w.demand, &node.capacity)
+}
+
+/// The first constraint that, alone, rules out every node for `w`.
+fn why_no_node(
+    problem: &Problem,
+    w: &Workload,
+    pinned: Option<usize>,
+    allowed: Option<&HashSet<usize>>,
+) -> String {
+    let candidates: Vec<&Node> = problem
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| pinned.is_none_or(|p| p == *j))
+        .filter(|(j, _)| allowed.is_none_or(|a| a.contains(j)))
+        .map(|(_, n)| n)
+        .collect();
+    let scope = match (pinned, allowed) {
+        (Some(_), _) => "the pinned node",
+        (None, Some(_)) => "the allowed nodes",
+        (None, None) => "all nodes",
+    };
+    let labelled: Vec<&Node> = candidates
+        .iter()
+        .copied()
+        .filter(|n| labels_match(w, n))
+        .collect();
+    if labelled.is_empty() {
+        return format!(
+            "no node among {scope} has the required labels {:?} without the forbidden {:?}",
+            w.required_labels, w.forbidden_labels
+        );
+    }
+    for (k, name) in problem.resources.iter().enumerate() {
+        let largest = labelled
+            .iter()
+            .map(|n| n.capacity.get(k).copied().unwrap_or(0.0))
+            .fold(0.0, f64::max);
+        let demand = w.demand.get(k).copied().unwrap_or(0.0);
+        if demand > largest {
+            return format!(
+                "{name} demand {demand} exceeds the largest {name} capacity {largest} of the matching nodes"
+            );
+        }
+    }
+    "no single matching node has room in every resource at once".to_owned()
+}

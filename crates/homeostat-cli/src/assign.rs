@@ -1,0 +1,128 @@
+//! `homeostat assign`: solve a generalised assignment problem (OR-Library file).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use homeostat::alloc::gap::{GapHeuristic, GapInstance, GapSolution, gap_exact};
+use homeostat::core::Duration;
+use serde::Serialize;
+
+/// Options of `homeostat assign`.
+#[derive(Debug, Args)]
+pub(crate) struct AssignArgs {
+    /// The instance, in OR-Library's GAP format (minimisation of cost).
+    #[arg(long)]
+    gap: PathBuf,
+    /// `heuristic` (regret + iterated local search, with an LP bound),
+    /// `exact` (integer program, small instances only) or `auto` (the
+    /// heuristic, then the exact solver to close a remaining gap when the
+    /// instance is small enough).
+    #[arg(long, value_enum, default_value_t = Solver::Auto)]
+    solver: Solver,
+    /// Wall-clock budget of the heuristic's search (e.g. `10s`, `500ms`).
+    #[arg(long)]
+    time_limit: Option<Duration>,
+    /// Iterations of the heuristic's local search.
+    #[arg(long, default_value_t = 2000)]
+    iterations: usize,
+    /// Seed of the heuristic's random moves.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Largest integer program (binary variables) the exact solver takes.
+    #[arg(long, default_value_t = 300)]
+    max_binaries: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Solver {
+    Auto,
+    Heuristic,
+    Exact,
+}
+
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    instance: String,
+    agents: usize,
+    jobs: usize,
+    solver: &'a str,
+    objective: f64,
+    bound: f64,
+    gap: f64,
+    time_ms: f64,
+    feasible: bool,
+    assignment: &'a [usize],
+}
+
+pub(crate) fn run(args: &AssignArgs) -> anyhow::Result<()> {
+    let gap = GapInstance::from_path(&args.gap)
+        .with_context(|| format!("cannot load {}", args.gap.display()))?;
+    let heuristic = || -> anyhow::Result<GapSolution> {
+        let limit = args
+            .time_limit
+            .map(|d| std::time::Duration::from_secs_f64(d.as_secs_f64()));
+        Ok(GapHeuristic::params()
+            .iterations(args.iterations)
+            .seed(args.seed)
+            .time_limit(limit)
+            .check()?
+            .solve(&gap)?)
+    };
+    let solution = match args.solver {
+        Solver::Heuristic => heuristic()?,
+        Solver::Exact => gap_exact(&gap, None, args.max_binaries)?,
+        Solver::Auto => {
+            let h = heuristic()?;
+            let small = gap.agents() * gap.jobs() <= args.max_binaries;
+            if h.gap > 0.0 && small {
+                let mut exact =
+                    gap_exact(&gap, h.feasible.then_some(h.objective), args.max_binaries)?;
+                exact.solve_time += h.solve_time;
+                exact.solver = format!("{}+{}", h.solver, exact.solver);
+                exact
+            } else {
+                h
+            }
+        }
+    };
+    let report = Report {
+        instance: args.gap.display().to_string(),
+        agents: gap.agents(),
+        jobs: gap.jobs(),
+        solver: &solution.solver,
+        objective: solution.objective,
+        bound: solution.bound,
+        gap: solution.gap,
+        time_ms: solution.solve_time.as_secs_f64() * 1e3,
+        feasible: solution.feasible,
+        assignment: &solution.assignment,
+    };
+    if args.json {
+        say!("{}", serde_json::to_string(&report)?);
+    } else {
+        say!(
+            "{}: {} agents, {} jobs",
+            report.instance,
+            report.agents,
+            report.jobs
+        );
+        say!(
+            "{}: cost {} (bound {}, gap {:.3} %), {}, {:.1} ms",
+            report.solver,
+            report.objective,
+            report.bound,
+            100.0 * report.gap,
+            if report.feasible {
+                "feasible"
+            } else {
+                "NOT feasible: some agent is over capacity"
+            },
+            report.time_ms
+        );
+    }
+    Ok(())
+}
