@@ -19,4 +19,24 @@ pub enum Error {
     /// Training or input data that cannot be used as given.
     #[error("invalid data: {0}")]
     InvalidData(String),
+
+    // Forecasts and detectors
+    /// A file could not be read or written.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file that does not have the expected format.
+    #[error("malformed {path}: {reason}")]
+    Malformed {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong, naming the bad value.
+        reason: String,
+    },
 }

@@ -3,4 +3,7 @@
 
 pub mod error;
 
+// Forecasts and anomaly detectors
+pub mod nab;
+
 pub use error::{Error, Result};
