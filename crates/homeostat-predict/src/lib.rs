@@ -4,6 +4,7 @@
 pub mod error;
 
 // Forecasts and anomaly detectors
+pub mod detect;
 pub mod nab;
 
 pub use error::{Error, Result};

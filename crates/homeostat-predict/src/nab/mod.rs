@@ -7,6 +7,7 @@
 
 mod corpus;
 mod profile;
+mod run;
 mod score;
 mod sweep;
 
