@@ -5,6 +5,7 @@ pub mod error;
 
 // Forecasts and anomaly detectors
 pub mod detect;
+pub mod forecast;
 pub mod nab;
 
 pub use error::{Error, Result};
