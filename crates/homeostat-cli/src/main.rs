@@ -15,6 +15,9 @@ macro_rules! say {
 }
 
 mod demo;
+mod detect;
+mod forecast;
+mod nab;
 mod output;
 mod prep;
 mod simulate;
@@ -36,6 +39,12 @@ enum Command {
     Prep(prep::PrepArgs),
     /// Simulate a cluster (metrics with labelled faults) or a request-level experiment.
     Simulate(simulate::SimulateArgs),
+    /// Score a series with a streaming anomaly detector.
+    Detect(detect::DetectArgs),
+    /// Forecast a series with Holt-Winters and prediction intervals.
+    Forecast(forecast::ForecastArgs),
+    /// Run or score a detector on a Numenta Anomaly Benchmark corpus.
+    Nab(nab::NabArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +53,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Prep(args) => prep::run(&args),
+        Command::Detect(args) => detect::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
+        Command::Nab(args) => nab::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
