@@ -220,3 +220,27 @@ fn forecast_writes_the_horizon_with_intervals() {
     ]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn demo_stage_forecasts_and_detects() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    ok(&homeostat(&[
+        "demo",
+        "--quick",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]));
+    let json = std::fs::read_to_string(out_dir.join("summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let stage = &summary["stages"][3];
+    assert_eq!(stage["status"], "ok", "{stage}");
+    let figures = &stage["figures"];
+    assert_eq!(figures["forecast_minutes"], 30.0);
+    assert_eq!(figures["nodes_scored"], 20.0);
+    let coverage = figures["interval_coverage"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&coverage));
+    assert!(figures["faults_found"].as_f64().unwrap() <= figures["faults"].as_f64().unwrap());
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(html.contains("forecast of the last 30 minutes"));
+}

@@ -15,6 +15,7 @@ use crate::output::write_json;
 use chart::Chart;
 
 // One module per stage; each fills its `StageOutcome`.
+mod forecast;
 mod prepare;
 mod simulate;
 
@@ -118,6 +119,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
 
     let run = progress.stage(&mut stages[0], |out| simulate::run(args, out))?;
     progress.stage(&mut stages[1], |out| prepare::run(&run, out))?;
+    progress.stage(&mut stages[3], |out| forecast::run(args, &run, out))?;
 
     say!("");
     say!("{:<42} {:<18} result", "stage", "crate");
