@@ -94,6 +94,20 @@ def check_alloc(figures: dict) -> None:
     assert 0 < figures["peak_utilisation_bound"] <= figures["peak_utilisation_balanced"] <= 1, figures
 
 
+def check_forecast(figures: dict) -> None:
+    """The forecast and detection stage of a --quick run: 6 h at one minute, 20 nodes."""
+    for key in ("forecast_minutes", "forecast_mae_gib", "naive_mae_gib", "interval_coverage",
+                "nodes_scored", "faults", "faults_found", "fault_recall", "false_alarm_minutes",
+                "faults_found_ewma_mad", "faults_found_windowed_gaussian"):
+        assert key in figures, f"forecast figures lack {key!r}"
+        assert math.isfinite(figures[key]) and figures[key] >= 0, f"{key} = {figures[key]}"
+    assert figures["forecast_minutes"] == 30, figures
+    assert figures["nodes_scored"] == 20, figures
+    assert 0 <= figures["interval_coverage"] <= 1, figures
+    assert figures["faults_found"] <= figures["faults"], figures
+    assert max(figures["faults_found"], figures["faults_found_ewma_mad"]) >= 1, figures
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         summary = json.load(f)
@@ -129,10 +143,12 @@ def main(path: str) -> None:
     if alloc["status"] == "ok":
         assert alloc["provided_by"] == "homeostat-alloc", alloc
         check_alloc(alloc["figures"])
+    forecast = stages[3]
+    if forecast["status"] == "ok":
+        check_forecast(forecast["figures"])
     ran = sum(s["status"] == "ok" for s in stages)
     print(f"summary.json ok: {len(stages)} stages, {ran} ran")
 
 
 if __name__ == "__main__":
     main(sys.argv[1])
-

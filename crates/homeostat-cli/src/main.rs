@@ -18,6 +18,9 @@ mod balance_sim;
 mod assign;
 mod demo;
 mod models;
+mod detect;
+mod forecast;
+mod nab;
 mod output;
 mod prep;
 mod simulate;
@@ -49,6 +52,12 @@ enum Command {
     /// Fault models: train, predict, evaluate, fit-eval.
     #[command(flatten)]
     Models(models::ModelCommand),
+    /// Score a series with a streaming anomaly detector.
+    Detect(detect::DetectArgs),
+    /// Forecast a series with Holt-Winters and prediction intervals.
+    Forecast(forecast::ForecastArgs),
+    /// Run or score a detector on a Numenta Anomaly Benchmark corpus.
+    Nab(nab::NabArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +70,9 @@ fn main() -> ExitCode {
         Command::BalanceSim(args) => balance_sim::run(&args),
         Command::TuneSim(args) => tune_sim::run(&args),
         Command::Models(command) => models::run(&command),
+        Command::Detect(args) => detect::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
+        Command::Nab(args) => nab::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

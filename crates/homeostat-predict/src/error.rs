@@ -71,4 +71,23 @@ pub enum Error {
     /// Turning metrics into features failed.
     #[error("feature pipeline: {0}")]
     Features(#[from] homeostat_metrics::Error),
+    // Forecasts and detectors
+    /// A file could not be read or written.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file that does not have the expected format.
+    #[error("malformed {path}: {reason}")]
+    Malformed {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong, naming the bad value.
+        reason: String,
+    },
 }

@@ -3,6 +3,11 @@
 
 pub mod error;
 
+// Forecasts and anomaly detectors
+pub mod detect;
+pub mod forecast;
+pub mod nab;
+
 pub use error::{Error, Result};
 
 // Fault-prediction models

@@ -18,6 +18,7 @@ use chart::Chart;
 mod balance;
 mod predict;
 mod alloc;
+mod forecast;
 mod prepare;
 mod simulate;
 mod tune;
@@ -125,6 +126,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     progress.stage(&mut stages[2], |out| {
         predict::run(args, &run, &prepared, out)
     })?;
+    progress.stage(&mut stages[3], |out| forecast::run(args, &run, out))?;
     progress.stage(&mut stages[4], |out| alloc::run(args, &run, out))?;
     progress.stage(&mut stages[5], |out| balance::run(args, out))?;
     progress.stage(&mut stages[6], |out| tune::run(args, out))?;

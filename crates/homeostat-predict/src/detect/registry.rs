@@ -1,0 +1,34 @@
+//! Detectors by name, for command lines and configuration files.
+
+use super::{Detector, Multiscale, RobustEwma, WindowedGaussian};
+use crate::{Error, Result};
+
+/// The names [`detector_by_name`] knows.
+pub const DETECTOR_NAMES: [&str; 3] = ["multiscale", "ewma-mad", "windowed-gaussian"];
+
+/// The project's best configuration on NAB (see docs/forecast.md).
+pub const DEFAULT_DETECTOR: &str = "multiscale";
+
+/// A fresh detector with default parameters, by name.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for an unknown name (listing the known ones).
+///
+/// ```
+/// let d = homeostat_predict::detect::detector_by_name("ewma-mad");
+/// assert!(d.is_ok());
+/// assert!(homeostat_predict::detect::detector_by_name("magic").is_err());
+/// ```
+pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
+    Ok(match name {
+        "multiscale" => Box::new(Multiscale::params().build()?),
+        "ewma-mad" => Box::new(RobustEwma::params().build()?),
+        "windowed-gaussian" => Box::new(WindowedGaussian::params().build()?),
+        other => {
+            return Err(Error::InvalidParameter {
+                name: "detector",
+                reason: format!("unknown {other:?}; known: {}", DETECTOR_NAMES.join(", ")),
+            });
+        }
+    })
+}

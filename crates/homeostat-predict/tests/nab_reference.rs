@@ -1,0 +1,112 @@
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+//! The NAB port against the official scorer's output on the shared nab-dev
+//! corpus: per-row rewards and the normalised scores of two published
+//! detectors. Skipped, with a message, when the data is absent.
+
+use std::path::PathBuf;
+
+use homeostat_predict::nab::{Corpus, Profile, Threshold, read_column, score_corpus, sweep_file};
+
+fn nab_dev() -> Option<PathBuf> {
+    let root = std::env::var_os("HOMEOSTAT_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let dir = root.join("nab-dev");
+    if dir.join("labels/combined_windows.json").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: NAB reference data not found at {} (set HOMEOSTAT_DATA)",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn corpus(dir: &std::path::Path) -> Corpus {
+    Corpus::load(&dir.join("data"), &dir.join("labels/combined_windows.json")).unwrap()
+}
+
+/// The thresholds NAB published for a detector, by profile.
+fn thresholds(dir: &std::path::Path, detector: &str) -> Vec<(String, f64)> {
+    let text = std::fs::read_to_string(dir.join("thresholds.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    Profile::nab_profiles()
+        .iter()
+        .map(|p| {
+            let t = json[detector][&p.name]["threshold"].as_f64().unwrap();
+            (p.name.clone(), t)
+        })
+        .collect()
+}
+
+fn official(dir: &std::path::Path, detector: &str, profile: &str) -> f64 {
+    let text =
+        std::fs::read_to_string(dir.join("reference-results/official_scores_dev_subset.json"))
+            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json[detector][profile].as_f64().unwrap()
+}
+
+#[test]
+fn rewards_match_the_official_rows() {
+    let Some(dir) = nab_dev() else { return };
+    let corpus = corpus(&dir);
+    let root = dir.join("reference-results");
+    for detector in ["numenta", "windowedGaussian"] {
+        for profile in Profile::nab_profiles() {
+            for file in &corpus.files {
+                let path = file.results_path(&root, detector);
+                let expected = read_column(&path, &format!("S(t)_{}", profile.name)).unwrap();
+                let zeros = vec![0.0; file.timestamps.len()];
+                let points = sweep_file(&zeros, &file.windows, &profile.costs, 0);
+                assert_eq!(points.len(), expected.len(), "{}", file.name);
+                for (i, (p, e)) in points.iter().zip(&expected).enumerate() {
+                    assert!(
+                        (p.reward - e).abs() < 1e-9,
+                        "{} {} row {i}: {} vs {e}",
+                        file.name,
+                        profile.name,
+                        p.reward
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn normalised_scores_match_the_official_ones() {
+    let Some(dir) = nab_dev() else { return };
+    let corpus = corpus(&dir);
+    assert_eq!(corpus.files.len(), 31);
+    assert_eq!(corpus.window_count(), 57);
+    let root = dir.join("reference-results");
+    for detector in ["numenta", "windowedGaussian"] {
+        let scores = corpus.read_results(&root, detector).unwrap();
+        let files: Vec<_> = corpus
+            .files
+            .iter()
+            .zip(scores)
+            .map(|(f, s)| (f.windows.clone(), s))
+            .collect();
+        for (profile, (name, t)) in Profile::nab_profiles()
+            .iter()
+            .zip(thresholds(&dir, detector))
+        {
+            assert_eq!(profile.name, name);
+            let got =
+                score_corpus(&files, corpus.window_count(), profile, Threshold::Fixed(t)).unwrap();
+            let want = official(&dir, detector, &profile.name);
+            eprintln!(
+                "{detector} {name}: {:.4} (official {want:.4})",
+                got.normalised
+            );
+            assert!(
+                (got.normalised - want).abs() < 0.05,
+                "{detector} {name}: {} vs official {want}",
+                got.normalised
+            );
+        }
+    }
+}
