@@ -37,3 +37,8 @@ pub struct MetricsGuide;
 #[cfg(all(doctest, feature = "sim"))]
 #[doc = include_str!("../../../docs/sim.md")]
 pub struct SimGuide;
+
+/// The load-balancing guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "balance"))]
+#[doc = include_str!("../../../docs/balance.md")]
+pub struct BalanceGuide;
