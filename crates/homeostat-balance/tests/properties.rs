@@ -8,6 +8,7 @@ fn strategies() -> impl proptest::strategy::Strategy<Value = Strategy> {
     prop_oneof![
         Just(Strategy::RoundRobin),
         Just(Strategy::SmoothWeightedRoundRobin),
+        Just(Strategy::EarliestDeadlineFirst),
         Just(Strategy::WeightedRandom),
         Just(Strategy::p2c()),
         Just(Strategy::peak_ewma()),
@@ -56,16 +57,22 @@ proptest! {
         prop_assert!(lb.backends().iter().all(|b| b.pending == 0));
     }
 
-    /// Smooth weighted round robin gives each backend its share of a
-    /// period, to the 1/1000-of-the-largest rounding.
+    /// Smooth weighted round robin and EDF give each backend its share of
+    /// a period, to the 1/1000-of-the-largest rounding.
     #[test]
-    fn smooth_wrr_follows_the_rounded_weights(
+    fn sequences_follow_the_rounded_weights(
+        edf in any::<bool>(),
         weights in proptest::collection::vec(1.0f64..100.0, 1..8),
     ) {
+        let strategy = if edf {
+            Strategy::EarliestDeadlineFirst
+        } else {
+            Strategy::SmoothWeightedRoundRobin
+        };
         let lb = weights
             .iter()
             .enumerate()
-            .fold(Balancer::params(Strategy::SmoothWeightedRoundRobin), |p, (i, &w)| {
+            .fold(Balancer::params(strategy), |p, (i, &w)| {
                 p.backend(BackendId(i as u64), w)
             })
             .build()

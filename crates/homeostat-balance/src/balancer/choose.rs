@@ -87,7 +87,10 @@ impl Balancer {
                 let start = self.cursor.fetch_add(1, Ordering::Relaxed);
                 scan_from(start % n, n, usable).ok_or_else(all_ejected)
             }
-            (Strategy::SmoothWeightedRoundRobin, Table::Sequence(seq)) => {
+            (
+                Strategy::SmoothWeightedRoundRobin | Strategy::EarliestDeadlineFirst,
+                Table::Sequence(seq),
+            ) => {
                 let len = seq.len().max(1);
                 let start = self.cursor.fetch_add(1, Ordering::Relaxed) % len;
                 (0..len)

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::hash::{maglev, mix64, ring::Ring};
 use crate::health::{OutlierDetection, SlowStart};
 use crate::select::alias::AliasTable;
-use crate::select::sequence::smooth_weighted_sequence;
+use crate::select::sequence::{edf_sequence, smooth_weighted_sequence};
 use crate::select::{LoadSignal, Strategy};
 
 /// Spreads requests over a changing set of backends.
@@ -292,6 +292,7 @@ impl Balancer {
             Strategy::SmoothWeightedRoundRobin => {
                 Table::Sequence(smooth_weighted_sequence(&weights))
             }
+            Strategy::EarliestDeadlineFirst => Table::Sequence(edf_sequence(&weights)),
             Strategy::WeightedRandom | Strategy::PowerOfChoices { .. } => {
                 Table::Alias(AliasTable::new(&weights))
             }
