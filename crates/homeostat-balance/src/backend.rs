@@ -46,6 +46,46 @@ impl PeakEwmaState {
     }
 }
 
+/// A [`PeakEwmaState`] that picks read without a lock: the estimate and
+/// its stamp are two atomics, written together under a per-backend mutex
+/// by completions. A reader racing a writer may pair the new estimate with
+/// the old stamp (or the reverse) and see it decayed by the time between
+/// two completions: a momentary error far below the estimate's own noise,
+/// for two plain loads instead of a lock on every candidate.
+#[derive(Debug, Default)]
+pub(crate) struct SharedPeakEwma {
+    update: Mutex<()>,
+    estimate_bits: AtomicU64,
+    stamp: AtomicU64,
+}
+
+impl SharedPeakEwma {
+    fn load(&self) -> PeakEwmaState {
+        PeakEwmaState {
+            estimate: f64::from_bits(self.estimate_bits.load(Ordering::Acquire)),
+            stamp: self.stamp.load(Ordering::Acquire),
+        }
+    }
+
+    /// The estimate decayed to `now`.
+    pub(crate) fn at(&self, now: u64, tau_nanos: f64) -> f64 {
+        self.load().at(now, tau_nanos)
+    }
+
+    /// Folds in one observed latency.
+    pub(crate) fn observe(&self, rtt: f64, now: u64, tau_nanos: f64) {
+        let _update = self
+            .update
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.load();
+        state.observe(rtt, now, tau_nanos);
+        self.estimate_bits
+            .store(state.estimate.to_bits(), Ordering::Release);
+        self.stamp.store(state.stamp, Ordering::Release);
+    }
+}
+
 /// The latest server-reported utilisation (ORCA-like).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Utilisation {
@@ -64,7 +104,7 @@ pub(crate) struct Backend {
     weight_bits: AtomicU64,
     /// Requests picked and not yet completed.
     pub(crate) pending: AtomicU64,
-    pub(crate) ewma: Mutex<PeakEwmaState>,
+    pub(crate) ewma: SharedPeakEwma,
     pub(crate) utilisation: Mutex<Utilisation>,
     /// When the backend was added, for slow start; `None` for the
     /// backends a balancer was built with.
@@ -86,7 +126,7 @@ impl Backend {
             id,
             weight_bits: AtomicU64::new(weight.to_bits()),
             pending: AtomicU64::new(0),
-            ewma: Mutex::new(PeakEwmaState::default()),
+            ewma: SharedPeakEwma::default(),
             utilisation: Mutex::new(Utilisation::default()),
             added_at,
             consecutive_failures: AtomicU32::new(0),
@@ -118,9 +158,7 @@ impl Backend {
 
     /// The Peak-EWMA latency estimate at `now`, in nanoseconds.
     pub(crate) fn peak_ewma(&self, now: u64, tau_nanos: f64) -> f64 {
-        self.ewma
-            .lock()
-            .map_or(0.0, |state| state.at(now, tau_nanos))
+        self.ewma.at(now, tau_nanos)
     }
 }
 

@@ -27,6 +27,7 @@ fn picks_stay_consistent_while_backends_change() {
     for strategy in [
         Strategy::RoundRobin,
         Strategy::SmoothWeightedRoundRobin,
+        Strategy::EarliestDeadlineFirst,
         Strategy::WeightedRandom,
         Strategy::p2c(),
         Strategy::peak_ewma(),

@@ -55,6 +55,16 @@ fn smooth_weighted_round_robin_spreads_by_weight() {
 }
 
 #[test]
+fn earliest_deadline_first_goes_by_deadlines() {
+    let lb = weighted(Strategy::EarliestDeadlineFirst, &[4.0, 2.0, 2.0]);
+    let order: Vec<u64> = (0..8)
+        .map(|_| lb.pick(&Request::new()).unwrap().backend().0)
+        .collect();
+    // Weights 2 : 1 : 1, deadlines 1/2 (a), then 1 (a, b, c), repeated.
+    assert_eq!(order, [0, 0, 1, 2, 0, 0, 1, 2]);
+}
+
+#[test]
 fn weighted_random_follows_weights_and_the_seed() {
     let lb = weighted(Strategy::WeightedRandom, &[1.0, 2.0, 7.0]);
     let s = shares(&lb, 50_000);
@@ -186,6 +196,7 @@ fn bad_input_gets_typed_errors() {
     for strategy in [
         Strategy::RoundRobin,
         Strategy::SmoothWeightedRoundRobin,
+        Strategy::EarliestDeadlineFirst,
         Strategy::WeightedRandom,
         Strategy::p2c(),
         Strategy::peak_ewma(),
@@ -270,6 +281,7 @@ fn strategy_names_round_trip() {
     for name in [
         "rr",
         "swrr",
+        "edf",
         "random",
         "p2c",
         "peak-ewma",

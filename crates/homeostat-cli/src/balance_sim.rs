@@ -28,7 +28,7 @@ pub(crate) struct BalanceSimArgs {
     /// A request-level scenario file (.toml or .json) instead.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Strategies to compare, comma separated: rr, swrr, random, p2c,
+    /// Strategies to compare, comma separated: rr, swrr, edf, random, p2c,
     /// least-request, peak-ewma, ring-hash, bounded-ring-hash, maglev,
     /// rendezvous, jump-hash.
     #[arg(
@@ -165,7 +165,7 @@ pub(crate) fn parse_strategies(names: &[String]) -> anyhow::Result<Vec<Strategy>
         .map(|name| {
             Strategy::from_name(name.trim()).with_context(|| {
                 format!(
-                    "unknown strategy {name:?}; known: rr, swrr, random, p2c, least-request, \
+                    "unknown strategy {name:?}; known: rr, swrr, edf, random, p2c, least-request, \
                      peak-ewma, ring-hash, bounded-ring-hash, maglev, rendezvous, jump-hash"
                 )
             })

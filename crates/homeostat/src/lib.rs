@@ -54,3 +54,7 @@ pub struct PredictGuide;
 #[cfg(all(doctest, feature = "alloc"))]
 #[doc = include_str!("../../../docs/alloc.md")]
 pub struct AllocGuide;
+/// The load-balancing guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "balance"))]
+#[doc = include_str!("../../../docs/balance.md")]
+pub struct BalanceGuide;

@@ -54,9 +54,13 @@ impl Balancer {
         Ok((Arc::clone(backend), now))
     }
 
-    /// A random word from the shared SplitMix64 sequence.
-    fn random(&self) -> u64 {
-        crate::hash::mix64(self.rng.fetch_add(GOLDEN, Ordering::Relaxed))
+    /// A generator for one pick, seeded from the shared SplitMix64
+    /// sequence: one atomic increment per pick, however many draws it
+    /// takes, and the same picks for the same seed on one thread.
+    fn pick_rng(&self) -> PickRng {
+        PickRng(crate::hash::mix64(
+            self.rng.fetch_add(GOLDEN, Ordering::Relaxed),
+        ))
     }
 
     fn choose(&self, set: &BackendSet, request: &Request, now: u64) -> Result<usize> {
@@ -83,7 +87,10 @@ impl Balancer {
                 let start = self.cursor.fetch_add(1, Ordering::Relaxed);
                 scan_from(start % n, n, usable).ok_or_else(all_ejected)
             }
-            (Strategy::SmoothWeightedRoundRobin, Table::Sequence(seq)) => {
+            (
+                Strategy::SmoothWeightedRoundRobin | Strategy::EarliestDeadlineFirst,
+                Table::Sequence(seq),
+            ) => {
                 let len = seq.len().max(1);
                 let start = self.cursor.fetch_add(1, Ordering::Relaxed) % len;
                 (0..len)
@@ -93,9 +100,10 @@ impl Balancer {
                     .ok_or_else(all_ejected)
             }
             (Strategy::WeightedRandom, Table::Alias(alias)) => self
-                .draw(backends, alias, now, &usable)
+                .draw(&mut self.pick_rng(), backends, alias, now, &usable)
                 .ok_or_else(all_ejected),
             (Strategy::PowerOfChoices { choices, load }, Table::Alias(alias)) => {
+                let mut rng = self.pick_rng();
                 let mut best: Option<(usize, f64)> = None;
                 let mut drawn = [usize::MAX; 64];
                 for c in 0..choices as usize {
@@ -105,7 +113,7 @@ impl Balancer {
                     // comparison by load / weight stays weight-correct).
                     let mut candidate = None;
                     for _ in 0..DISTINCT_RETRIES {
-                        candidate = self.draw(backends, alias, now, &usable);
+                        candidate = self.draw(&mut rng, backends, alias, now, &usable);
                         if candidate.is_none_or(|i| !drawn[..c].contains(&i)) {
                             break;
                         }
@@ -203,25 +211,26 @@ impl Balancer {
     /// start when draws keep failing.
     fn draw(
         &self,
+        rng: &mut PickRng,
         backends: &[Arc<Backend>],
         alias: &crate::select::alias::AliasTable,
         now: u64,
         usable: &impl Fn(usize) -> bool,
     ) -> Option<usize> {
         for _ in 0..MAX_DRAWS {
-            let r = self.random();
+            let r = rng.next();
             let i = alias.sample(r)?;
             if !usable(i) {
                 continue;
             }
             let factor = self.slow_start_factor(backends.get(i)?, now);
             // The top 53 bits of another word as a uniform in [0, 1).
-            if factor >= 1.0 || ((self.random() >> 11) as f64 / (1u64 << 53) as f64) < factor {
+            if factor >= 1.0 || ((rng.next() >> 11) as f64 / (1u64 << 53) as f64) < factor {
                 return Some(i);
             }
         }
         let n = backends.len();
-        scan_from(reduce(self.random(), n), n, usable)
+        scan_from(reduce(rng.next(), n), n, usable)
     }
 
     fn slow_start_factor(&self, backend: &Backend, now: u64) -> f64 {
@@ -266,6 +275,17 @@ impl Balancer {
                 && now.saturating_sub(u.last_at) <= self.utilisation_expiry;
             if fresh { u.value } else { 1.0 }
         })
+    }
+}
+
+/// SplitMix64 from a per-pick seed.
+#[derive(Debug)]
+struct PickRng(u64);
+
+impl PickRng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(GOLDEN);
+        crate::hash::mix64(self.0)
     }
 }
 

@@ -18,10 +18,10 @@ impl Balancer {
     pub(crate) fn complete(&self, backend: &Backend, started: u64, outcome: Outcome) {
         backend.pending.fetch_sub(1, Ordering::Relaxed);
         let now = self.now();
-        if self.tracks_latency
-            && let Ok(mut ewma) = backend.ewma.lock()
-        {
-            ewma.observe(now.saturating_sub(started) as f64, now, self.tau_nanos);
+        if self.tracks_latency {
+            backend
+                .ewma
+                .observe(now.saturating_sub(started) as f64, now, self.tau_nanos);
         }
         let Some(outlier) = &self.outlier else {
             return;

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::hash::{maglev, mix64, ring::Ring};
 use crate::health::{OutlierDetection, SlowStart};
 use crate::select::alias::AliasTable;
-use crate::select::sequence::smooth_weighted_sequence;
+use crate::select::sequence::{edf_sequence, smooth_weighted_sequence};
 use crate::select::{LoadSignal, Strategy};
 
 /// Spreads requests over a changing set of backends.
@@ -27,8 +27,8 @@ use crate::select::{LoadSignal, Strategy};
 /// `Balancer` is `Send + Sync`: share it (by reference or in an `Arc`) and
 /// pick from any number of threads. A pick reads the current backend set
 /// through an [`ArcSwap`] (no lock), chooses with the [`Strategy`] using
-/// atomics only (the Peak-EWMA and utilisation signals take a per-backend
-/// lock for a few nanoseconds), and returns a [`Pick`](crate::Pick) guard
+/// atomics only (the server-utilisation signal takes a per-backend lock
+/// for a few nanoseconds), and returns a [`Pick`](crate::Pick) guard
 /// that reports the outcome when it completes or is dropped. Adding,
 /// removing and re-weighting backends builds a new set under a writers'
 /// lock that picks never take; the guards of a removed backend still
@@ -292,6 +292,7 @@ impl Balancer {
             Strategy::SmoothWeightedRoundRobin => {
                 Table::Sequence(smooth_weighted_sequence(&weights))
             }
+            Strategy::EarliestDeadlineFirst => Table::Sequence(edf_sequence(&weights)),
             Strategy::WeightedRandom | Strategy::PowerOfChoices { .. } => {
                 Table::Alias(AliasTable::new(&weights))
             }

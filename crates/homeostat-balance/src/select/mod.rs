@@ -20,6 +20,11 @@ pub enum Strategy {
     /// spread evenly (weights 5, 1, 1 give a a b a c a a). Weights are
     /// rounded to 1/1000 of the largest.
     SmoothWeightedRoundRobin,
+    /// The earliest-deadline-first weighted scheduler (Envoy, gRPC):
+    /// backend `i` is due every `1 / weight` and the earliest deadline goes
+    /// first. Same shares as smooth weighted round robin, in deadline order
+    /// (weights 5, 1, 1 give a a a a a b c); weights rounded alike.
+    EarliestDeadlineFirst,
     /// A backend drawn at random in proportion to weight (alias method).
     WeightedRandom,
     /// Power of `choices` random choices: draw that many backends in
@@ -105,11 +110,12 @@ impl Strategy {
         }
     }
 
-    /// A short name: `rr`, `swrr`, `random`, `p2c`, `peak-ewma`, ...
+    /// A short name: `rr`, `swrr`, `edf`, `random`, `p2c`, `peak-ewma`, ...
     pub fn name(&self) -> &'static str {
         match self {
             Strategy::RoundRobin => "rr",
             Strategy::SmoothWeightedRoundRobin => "swrr",
+            Strategy::EarliestDeadlineFirst => "edf",
             Strategy::WeightedRandom => "random",
             Strategy::PowerOfChoices {
                 load: LoadSignal::PeakEwma,
@@ -145,6 +151,7 @@ impl Strategy {
         Some(match name {
             "rr" | "round-robin" => Strategy::RoundRobin,
             "swrr" | "wrr" => Strategy::SmoothWeightedRoundRobin,
+            "edf" => Strategy::EarliestDeadlineFirst,
             "random" | "weighted-random" => Strategy::WeightedRandom,
             "p2c" => Strategy::p2c(),
             "peak-ewma" => Strategy::peak_ewma(),

@@ -1,0 +1,119 @@
+//! Balancer hot path: pick + complete with 100 backends, one thread and two.
+//!
+//! Each strategy is measured next to a bare `AtomicU64::fetch_add` loop (the
+//! floor: the least a shared-counter pick can cost), in the same run, so the
+//! ratios hold on any machine. Picks use the default monotonic clock. The
+//! two-thread figures time the same total number of picks split over two
+//! threads (criterion's `iter_custom`), so throughput scaling is the
+//! one-thread time divided by the two-thread time.
+
+// A benchmark that cannot set up its balancer has nothing to measure.
+#![allow(clippy::unwrap_used)]
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use homeostat::balance::{Balancer, Outcome, Request, Strategy};
+
+const BACKENDS: u64 = 100;
+
+fn balancer(strategy: Strategy) -> Balancer {
+    Balancer::params(strategy)
+        .uniform_backends(BACKENDS)
+        .seed(7)
+        .build()
+        .unwrap()
+}
+
+fn strategies() -> [(&'static str, Strategy); 5] {
+    [
+        ("rr", Strategy::RoundRobin),
+        ("swrr", Strategy::SmoothWeightedRoundRobin),
+        ("p2c", Strategy::p2c()),
+        ("peak_ewma", Strategy::peak_ewma()),
+        ("maglev", Strategy::maglev()),
+    ]
+}
+
+fn pick_complete(lb: &Balancer, k: u64) {
+    let pick = lb.pick(&Request::with_key(k)).unwrap();
+    black_box(pick.backend());
+    pick.complete(Outcome::Success);
+}
+
+fn bench_one_thread(c: &mut Criterion) {
+    let mut group = c.benchmark_group("balance_pick_complete");
+    let floor = AtomicU64::new(0);
+    group.bench_function(BenchmarkId::new("atomic_fetch_add_floor", BACKENDS), |b| {
+        b.iter(|| black_box(floor.fetch_add(1, Ordering::Relaxed)))
+    });
+    for (name, strategy) in strategies() {
+        let lb = balancer(strategy);
+        let mut k = 0u64;
+        group.bench_function(BenchmarkId::new(name, BACKENDS), |b| {
+            b.iter(|| {
+                k = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                pick_complete(&lb, k)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// `iters` picks over `threads` threads; the wall time of the whole.
+fn timed_threads(lb: &Balancer, iters: u64, threads: u64) -> Duration {
+    let per_thread = iters / threads;
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            s.spawn(move || {
+                let mut k = t << 40;
+                for _ in 0..per_thread {
+                    k = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                    pick_complete(lb, k);
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+fn bench_two_threads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("balance_threads");
+    for (name, strategy) in [("rr", Strategy::RoundRobin), ("p2c", Strategy::p2c())] {
+        let lb = balancer(strategy);
+        for threads in [1u64, 2] {
+            group.bench_function(BenchmarkId::new(name, format!("{threads}_threads")), |b| {
+                b.iter_custom(|iters| timed_threads(&lb, iters.max(threads), threads))
+            });
+        }
+    }
+    let floor = AtomicU64::new(0);
+    for threads in [1u64, 2] {
+        group.bench_function(
+            BenchmarkId::new("atomic_fetch_add_floor", format!("{threads}_threads")),
+            |b| {
+                b.iter_custom(|iters| {
+                    let per_thread = iters.max(threads) / threads;
+                    let start = Instant::now();
+                    std::thread::scope(|s| {
+                        for _ in 0..threads {
+                            s.spawn(|| {
+                                for _ in 0..per_thread {
+                                    black_box(floor.fetch_add(1, Ordering::Relaxed));
+                                }
+                            });
+                        }
+                    });
+                    start.elapsed()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_one_thread, bench_two_threads);
+criterion_main!(benches);
