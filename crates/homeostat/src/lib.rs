@@ -37,3 +37,8 @@ pub struct MetricsGuide;
 #[cfg(all(doctest, feature = "sim"))]
 #[doc = include_str!("../../../docs/sim.md")]
 pub struct SimGuide;
+
+/// The tuning guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "tune"))]
+#[doc = include_str!("../../../docs/tune.md")]
+pub struct TuneGuide;
