@@ -10,6 +10,7 @@
 //!   and clamped output.
 //! - [`search`]: golden-section search for a noisy knob that freezes once
 //!   its objective is stable and re-opens on drift.
+//! - [`bandit`]: UCB1 over a few discrete settings with a noisy reward.
 //! - [`state_space`]: `x(t+1) = A x(t) + B u(t)` identified by least
 //!   squares, with fit quality, k-step prediction and one-step control.
 //!
@@ -25,6 +26,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod bandit;
 mod error;
 pub mod limit;
 pub mod pid;

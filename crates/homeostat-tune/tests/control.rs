@@ -356,3 +356,27 @@ fn identification_rejects_bad_data() {
     let empty = Array2::<f64>::zeros((10, 0));
     assert!(StateSpaceModel::fit(empty.view(), u.view()).is_err());
 }
+
+#[test]
+fn ucb1_finds_the_best_arm_under_noise_and_rejects_bad_input() {
+    use homeostat_tune::bandit::Ucb1;
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let noise = Normal::new(0.0, 50.0).unwrap();
+    let means = [800.0, 950.0, 900.0, 700.0];
+    let mut bandit = Ucb1::params(4).scale(50.0).check().unwrap();
+    for _ in 0..3000 {
+        let arm = bandit.select();
+        bandit
+            .observe(arm, means[arm] + noise.sample(&mut rng))
+            .unwrap();
+    }
+    assert_eq!(bandit.best(), Some(1));
+    assert!(bandit.pulls()[1] > 2000, "{:?}", bandit.pulls());
+    assert!(bandit.pulls().iter().all(|&n| n > 0));
+    assert!(bandit.observe(9, 1.0).is_err());
+    assert!(bandit.observe(0, f64::NAN).is_err());
+    assert!(Ucb1::params(0).check().is_err());
+    assert!(Ucb1::params(2).scale(0.0).check().is_err());
+    assert!(Ucb1::params(2).exploration(f64::INFINITY).check().is_err());
+    assert_eq!(Ucb1::params(3).check().unwrap().best(), None);
+}

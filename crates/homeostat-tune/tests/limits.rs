@@ -269,3 +269,32 @@ fn the_limiter_is_shareable_between_threads() {
     assert_send_sync::<Limiter<AdaptiveLimit>>();
     assert_send_sync::<Limiter<Vegas>>();
 }
+
+#[test]
+fn partitions_borrow_when_idle_and_keep_their_share_when_busy() {
+    let limiter = Limiter::partitioned(FixedLimit::new(20).unwrap(), &[0.9, 0.1]).unwrap();
+    // Live fills the whole limit while batch is idle.
+    let live: Vec<_> = (0..25)
+        .filter_map(|_| limiter.try_acquire_in(0, 0.0))
+        .collect();
+    assert_eq!(live.len(), 20);
+    // At the limit, batch still gets its guaranteed ceil(0.1 × 20) = 2.
+    let batch: Vec<_> = (0..5)
+        .filter_map(|_| limiter.try_acquire_in(1, 0.0))
+        .collect();
+    assert_eq!(batch.len(), 2);
+    assert_eq!(limiter.in_flight_in(0), 20);
+    assert_eq!(limiter.in_flight_in(1), 2);
+    drop(batch);
+    assert_eq!(limiter.in_flight_in(1), 0);
+    for permit in live {
+        permit.success(0.01);
+    }
+    assert_eq!(limiter.in_flight(), 0);
+    // Unknown partitions are shed; bad shares are typed errors.
+    assert!(limiter.try_acquire_in(7, 0.0).is_none());
+    assert_eq!(limiter.in_flight_in(7), 0);
+    assert!(Limiter::partitioned(FixedLimit::new(5).unwrap(), &[0.9, 0.2]).is_err());
+    assert!(Limiter::partitioned(FixedLimit::new(5).unwrap(), &[f64::NAN]).is_err());
+    assert!(Limiter::partitioned(FixedLimit::new(5).unwrap(), &[-0.1, 0.5]).is_err());
+}

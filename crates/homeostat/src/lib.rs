@@ -58,3 +58,7 @@ pub struct AllocGuide;
 #[cfg(all(doctest, feature = "balance"))]
 #[doc = include_str!("../../../docs/balance.md")]
 pub struct BalanceGuide;
+/// The tuning guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "tune"))]
+#[doc = include_str!("../../../docs/tune.md")]
+pub struct TuneGuide;
