@@ -226,7 +226,7 @@ pub fn choose_threshold(p: &[f64], y: &[bool], goal: ThresholdGoal) -> Result<Th
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a negative or NaN `max_per_day`; the
-/// errors of [`evaluate_events`](crate::eval::evaluate_events);
+/// errors of [`evaluate_events`];
 /// [`Error::InvalidData`] for NaN probabilities.
 pub fn choose_threshold_for_false_alarms(
     template: &AlarmPolicy,

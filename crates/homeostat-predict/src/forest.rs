@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::binning::{Binner, MAX_BINS};
 use crate::classifier::{ProbabilisticClassifier, check_feature_count, check_training};
 use crate::error::{Error, Result};
-use crate::tree::{GrowParams, Grower, Tree};
+use crate::tree::{BLOCK, GrowParams, Grower, Tree};
 
 /// How many features each split draws, like scikit-learn's `max_features`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -352,9 +352,8 @@ impl ProbabilisticClassifier for RandomForest {
         let scale = 1.0 / trees.len() as f64;
         let mut out = Array1::zeros(x.nrows());
         let mut rows: Vec<f64> = Vec::new();
-        // Blocks of rows against each tree in turn keep one tree in cache
-        // while it serves many rows.
-        const BLOCK: usize = 64;
+        // Blocks of rows walk each tree in turn: the tree stays in cache
+        // and the rows' independent paths overlap their memory latency.
         let nf = x.ncols();
         for (block, out) in x
             .axis_chunks_iter(ndarray::Axis(0), BLOCK)
@@ -369,9 +368,13 @@ impl ProbabilisticClassifier for RandomForest {
                 }
             };
             let out = out.into_slice().unwrap_or_default();
-            for tree in trees {
+            if out.len() < 4 {
                 for (o, row) in out.iter_mut().zip(data.chunks_exact(nf.max(1))) {
-                    *o += tree.predict_row(row);
+                    *o = trees.iter().map(|t| t.predict_row(row)).sum();
+                }
+            } else {
+                for tree in trees {
+                    tree.add_block(data, nf, out);
                 }
             }
             for o in out.iter_mut() {

@@ -16,6 +16,7 @@ mod binning;
 pub mod classifier;
 pub mod eval;
 pub mod forest;
+pub mod importance;
 pub mod logistic;
 pub mod persist;
 pub mod pipeline;

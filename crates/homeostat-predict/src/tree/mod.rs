@@ -6,4 +6,4 @@ mod grow;
 mod node;
 
 pub(crate) use grow::{GrowParams, Grower};
-pub(crate) use node::Tree;
+pub(crate) use node::{BLOCK, Tree};

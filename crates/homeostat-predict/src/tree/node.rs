@@ -27,13 +27,98 @@ pub(crate) struct Node {
 #[serde(try_from = "Vec<Node>", into = "Vec<Node>")]
 pub(crate) struct Tree {
     nodes: Vec<Node>,
+    /// The same nodes in 16 bytes each, for prediction (four per cache line).
+    compact: Vec<Compact>,
+    /// The prediction of each node.
+    values: Vec<f64>,
+    /// Longest root-to-leaf path, in edges.
+    depth: usize,
 }
+
+/// A node for prediction. The low 31 bits of `feature` name the feature,
+/// the top bit says missing values go left, the children are `left` and
+/// `left + 1`. A leaf points to itself with an infinite threshold and
+/// missing values left, so every row can take exactly `depth` steps with no
+/// data-dependent branch: rows of a block then walk a tree side by side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Compact {
+    threshold: f64,
+    feature: u32,
+    left: u32,
+}
+
+const MISSING_LEFT: u32 = 1 << 31;
+
+/// Rows that walk a tree together in [`Tree::add_block`].
+pub(crate) const BLOCK: usize = 64;
 
 impl Tree {
     /// A tree from nodes that satisfy [`Tree::check`].
     pub(crate) fn new(nodes: Vec<Node>) -> Result<Self> {
         check(&nodes)?;
-        Ok(Self { nodes })
+        let compact = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                if n.left == 0 {
+                    Compact {
+                        threshold: f64::INFINITY,
+                        feature: MISSING_LEFT,
+                        left: i as u32,
+                    }
+                } else {
+                    Compact {
+                        threshold: n.threshold,
+                        feature: n.feature | if n.missing_left { MISSING_LEFT } else { 0 },
+                        left: n.left,
+                    }
+                }
+            })
+            .collect();
+        // Children follow their parent, so one forward pass finds every depth.
+        let mut depths = vec![0usize; nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            if n.left != 0 {
+                let d = depths[i] + 1;
+                depths[n.left as usize] = d;
+                depths[n.right as usize] = d;
+            }
+        }
+        Ok(Self {
+            values: nodes.iter().map(|n| n.value).collect(),
+            depth: depths.into_iter().max().unwrap_or(0),
+            nodes,
+            compact,
+        })
+    }
+
+    /// One step from node `i` for a row.
+    #[inline(always)]
+    fn step(&self, i: usize, row: &[f64]) -> usize {
+        let node = self.compact[i];
+        let v = row
+            .get((node.feature & !MISSING_LEFT) as usize)
+            .copied()
+            .unwrap_or(f64::NAN);
+        // Non-short-circuit operators keep this free of branches.
+        let go_left = (v <= node.threshold) | (v.is_nan() & (node.feature & MISSING_LEFT != 0));
+        node.left as usize + usize::from(!go_left)
+    }
+
+    /// Adds this tree's value for each row of `rows` (row-major, `n_features`
+    /// wide, at most [`BLOCK`] rows) to `out`.
+    #[inline]
+    pub(crate) fn add_block(&self, rows: &[f64], n_features: usize, out: &mut [f64]) {
+        let mut at = [0usize; BLOCK];
+        let n = out.len().min(BLOCK);
+        for _ in 0..self.depth {
+            for (i, row) in at[..n].iter_mut().zip(rows.chunks_exact(n_features.max(1))) {
+                *i = self.step(*i, row);
+            }
+        }
+        for (o, &i) in out.iter_mut().zip(&at[..n]) {
+            *o += self.values[i];
+        }
     }
 
     /// The nodes, root first.
@@ -51,34 +136,23 @@ impl Tree {
             .unwrap_or(0)
     }
 
-    /// The leaf value for one row. `row` must have at least
-    /// [`Tree::features_used`] values (the callers check the feature count).
+    /// The leaf value for one row, stopping at the leaf: for a few rows the
+    /// branch predictor does better than [`Tree::add_block`]'s fixed walk.
     #[inline]
     pub(crate) fn predict_row(&self, row: &[f64]) -> f64 {
-        let nodes = self.nodes.as_slice();
-        let mut i = 0usize;
+        let mut i = 0;
         loop {
-            let Some(node) = nodes.get(i) else {
-                return f64::NAN;
-            };
-            if node.left == 0 {
-                return node.value;
+            let next = self.step(i, row);
+            if next == i {
+                return self.values[i];
             }
-            let v = row.get(node.feature as usize).copied().unwrap_or(f64::NAN);
-            let go_left = if v <= node.threshold {
-                true
-            } else if v.is_nan() {
-                node.missing_left
-            } else {
-                false
-            };
-            i = if go_left { node.left } else { node.right } as usize;
+            i = next;
         }
     }
 }
 
-/// Children come after their parent and inside the node list, values are
-/// finite, there is a root.
+/// Children come after their parent, side by side, inside the node list;
+/// values are finite; feature indices fit in 31 bits; there is a root.
 fn check(nodes: &[Node]) -> Result<()> {
     if nodes.is_empty() {
         return Err(Error::ModelFile("a tree has no nodes".into()));
@@ -91,7 +165,12 @@ fn check(nodes: &[Node]) -> Result<()> {
             continue;
         }
         let (l, r) = (n.left as usize, n.right as usize);
-        if l <= i || r <= i || l >= nodes.len() || r >= nodes.len() || n.threshold.is_nan() {
+        if l <= i
+            || r != l + 1
+            || r >= nodes.len()
+            || n.feature >= MISSING_LEFT
+            || n.threshold.is_nan()
+        {
             return Err(Error::ModelFile(format!(
                 "node {i} has children {l}, {r} of {} nodes or threshold {}",
                 nodes.len(),
