@@ -2,13 +2,16 @@
 //!
 //! [`HoltWinters`] is exponential smoothing with level, (optionally damped)
 //! trend and additive or multiplicative seasonality, its smoothing weights
-//! fitted by minimising the one-step squared error (Nelder–Mead).
+//! fitted by minimising the one-step squared error (Nelder–Mead);
+//! [`Arima`] is ARIMA(p, d, q) by conditional sum of squares.
 //! [`prob_exceeds`] turns a forecast into the probability that a limit is
 //! crossed within the horizon.
 
+mod arima;
 mod holt_winters;
 mod optim;
 
+pub use arima::{Arima, ArimaFit, ArimaParams};
 pub use holt_winters::{HoltWinters, HoltWintersFit, HoltWintersParams, Seasonality};
 pub use optim::nelder_mead;
 
