@@ -3,6 +3,7 @@
 
 mod allocator;
 mod bound;
+pub mod capacity;
 pub mod error;
 mod exact;
 mod explain;
