@@ -7,6 +7,7 @@ pub mod capacity;
 pub mod error;
 mod exact;
 mod explain;
+pub mod fair;
 pub mod gap;
 mod greedy;
 mod improve;
