@@ -3,9 +3,11 @@
 
 mod allocator;
 mod bound;
+pub mod capacity;
 pub mod error;
 mod exact;
 mod explain;
+pub mod fair;
 pub mod gap;
 mod greedy;
 mod improve;
