@@ -14,12 +14,12 @@ macro_rules! say {
     }};
 }
 
-mod balance_sim;
 mod assign;
+mod balance_sim;
 mod demo;
-mod models;
 mod detect;
 mod forecast;
+mod models;
 mod nab;
 mod output;
 mod prep;

@@ -17,6 +17,10 @@ pub use homeostat_sim as sim;
 #[cfg(feature = "predict")]
 pub use homeostat_predict as predict;
 
+/// Resource allocation: placement heuristics, exact integer programs,
+/// bounds and the generalised assignment problem (feature `alloc`).
+#[cfg(feature = "alloc")]
+pub use homeostat_alloc as alloc;
 /// Load balancing: strategies, load signals, outlier ejection (feature
 /// `balance`).
 #[cfg(feature = "balance")]
@@ -25,10 +29,6 @@ pub use homeostat_balance as balance;
 /// state-space models (feature `tune`).
 #[cfg(feature = "tune")]
 pub use homeostat_tune as tune;
-/// Resource allocation: placement heuristics, exact integer programs,
-/// bounds and the generalised assignment problem (feature `alloc`).
-#[cfg(feature = "alloc")]
-pub use homeostat_alloc as alloc;
 
 /// The code blocks of the workspace README, compiled and run as doctests so
 /// the front page cannot drift from the API.

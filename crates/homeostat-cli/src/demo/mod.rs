@@ -15,10 +15,10 @@ use crate::output::write_json;
 use chart::Chart;
 
 // One module per stage; each fills its `StageOutcome`.
-mod balance;
-mod predict;
 mod alloc;
+mod balance;
 mod forecast;
+mod predict;
 mod prepare;
 mod simulate;
 mod tune;
