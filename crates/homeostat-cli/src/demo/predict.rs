@@ -63,12 +63,22 @@ pub(super) fn run(
     let events = evaluate_events(times, &fired, &run.labels, horizon)?;
     let theta = predictor.alarm.threshold();
 
+    // θ is chosen only when a later validation part holds a fault; else
+    // the default stays, and the account says so.
+    let threshold = if report.validation.is_some() {
+        format!(
+            "threshold {theta:.3} chosen on the next {} rows for <= 1 false alarm/day",
+            report.validation_rows
+        )
+    } else {
+        format!(
+            "threshold {theta:.3} by default (the training period is too short for a validation part with a fault)"
+        )
+    };
     out.say(format!(
-        "random forest, {trees} trees of depth <= 10, balanced class weights: fitted on {} rows x {} features, \
-         threshold {theta:.3} chosen on the next {} rows for <= 1 false alarm/day",
+        "random forest, {trees} trees of depth <= 10, balanced class weights: fitted on {} rows x {} features, {threshold}",
         report.fit_rows,
         predictor.pipeline.columns.len(),
-        report.validation_rows
     ));
     let mut figures = BTreeMap::from([
         ("trees", trees as f64),
