@@ -50,6 +50,10 @@ pub struct SimGuide;
 #[cfg(all(doctest, feature = "predict", feature = "sim"))]
 #[doc = include_str!("../../../docs/predict.md")]
 pub struct PredictGuide;
+/// The forecasting and detection guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "predict"))]
+#[doc = include_str!("../../../docs/forecast.md")]
+pub struct ForecastGuide;
 /// The allocation guide's code blocks, compiled and run as doctests.
 #[cfg(all(doctest, feature = "alloc"))]
 #[doc = include_str!("../../../docs/alloc.md")]
