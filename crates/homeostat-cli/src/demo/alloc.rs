@@ -6,6 +6,7 @@ use homeostat::alloc::{
 };
 use homeostat::sim::cluster::{ClusterRun, ClusterSpec};
 
+use super::chart::{Chart, Line};
 use super::{DemoArgs, StageOutcome};
 
 /// Target CPU utilisation of a replica at the peak.
@@ -125,7 +126,52 @@ pub(super) fn run(
         .insert("peak_utilisation_balanced", balanced.objective);
     out.figures
         .insert("peak_utilisation_bound", balanced.lower_bound);
+
+    // Per-node CPU utilisation of each plan, nodes sorted from the fullest:
+    // packing fills few nodes to the brim, spreading fills all a little.
+    let mut chart = Chart::new(
+        "CPU utilisation per node (nodes sorted from the fullest)",
+        "node rank",
+        "CPU utilisation",
+    )
+    .y_range(0.0, 1.0);
+    for (name, plan) in [
+        ("first fit decreasing", &ffd),
+        ("least allocated", &least),
+        ("balanced", &balanced),
+    ] {
+        let utilisation = cpu_utilisation(&problem, plan);
+        let points = utilisation
+            .iter()
+            .enumerate()
+            .map(|(rank, &u)| (rank as f64 + 1.0, u))
+            .collect();
+        chart = chart.line(Line::new(name, points));
+    }
+    out.charts.push(chart);
     Ok(())
+}
+
+/// CPU (resource 0) used over capacity on every node, highest first.
+fn cpu_utilisation(problem: &Problem, plan: &Plan) -> Vec<f64> {
+    let mut used = vec![0.0; problem.nodes.len()];
+    for (workload, node) in problem.workloads.iter().zip(&plan.assignment) {
+        if let (Some(node), Some(&cpu)) = (node, workload.demand.first())
+            && let Some(slot) = used.get_mut(*node)
+        {
+            *slot += cpu;
+        }
+    }
+    let mut utilisation: Vec<f64> = used
+        .iter()
+        .zip(&problem.nodes)
+        .map(|(&u, node)| match node.capacity.first() {
+            Some(&capacity) if capacity > 0.0 => u / capacity,
+            _ => 0.0,
+        })
+        .collect();
+    utilisation.sort_by(|a, b| b.total_cmp(a));
+    utilisation
 }
 
 /// The highest 5-minute mean request rate of `service` in the simulated

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use homeostat::core::Duration;
 use homeostat::metrics::TimeSplit;
-use homeostat::predict::eval::{evaluate_events, pr_auc, roc_auc};
+use homeostat::predict::eval::{evaluate_events, pr_auc, roc_auc, sweep};
 use homeostat::predict::{
     AlarmSpec, ClassWeight, FeaturePipeline, ModelSpec, ParamGuard, ProbabilisticClassifier,
     RandomForest, train_predictor,
@@ -163,6 +163,38 @@ pub(super) fn run(
                 vec![(first, theta), (last, theta)],
             ))
             .bands("labelled fault", bands)
+            .y_range(0.0, 1.0),
+        );
+    }
+    // The curves behind the two areas (none when the test period lacks a class).
+    if let Ok(points) = sweep(&p, &test.targets) {
+        let chance = Line::new("chance", vec![(0.0, 0.0), (1.0, 1.0)]);
+        let roc = std::iter::once((0.0, 0.0))
+            .chain(points.iter().map(|s| (s.false_positive_rate, s.recall)))
+            .collect();
+        out.charts.push(
+            Chart::new(
+                "ROC curve on the test period",
+                "false-positive rate",
+                "recall",
+            )
+            .line(Line::new("forest", roc))
+            .line(chance)
+            .y_range(0.0, 1.0),
+        );
+        let base_rate = test.positives() as f64 / test.len().max(1) as f64;
+        let pr = points.iter().map(|s| (s.recall, s.precision)).collect();
+        out.charts.push(
+            Chart::new(
+                "Precision-recall curve on the test period",
+                "recall",
+                "precision",
+            )
+            .line(Line::new("forest", pr))
+            .line(Line::new(
+                "share of positive rows",
+                vec![(0.0, base_rate), (1.0, base_rate)],
+            ))
             .y_range(0.0, 1.0),
         );
     }
