@@ -20,7 +20,7 @@ trap 'rm -rf "$profile"' EXIT
 # of the user's profile; the tall window captures the whole report.
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --hide-scrollbars --user-data-dir="$profile" --window-size=1000,"${HEIGHT:-9000}" \
+    --hide-scrollbars --user-data-dir="$profile" --window-size=1000,"${HEIGHT:-10500}" \
     --screenshot="$(realpath -m "$png")" "file://$(realpath "$report")" 2>/dev/null
 [ -s "$png" ] || { echo "chromium wrote no screenshot to $png" >&2; exit 1; }
 echo "wrote $png"
