@@ -38,6 +38,60 @@ pub trait ProbabilisticClassifier {
     }
 }
 
+/// linfa's `Fit` on a valid params type with `fit_arrays`, and
+/// `PredictInplace` (labels at p > 0.5) on the model it fits. linfa's
+/// predict has no error path: when [`ProbabilisticClassifier::predict_proba`]
+/// fails (another feature count, a value the model cannot use) every label
+/// is `false`; call `predict_proba` for the typed error.
+macro_rules! linfa_classifier {
+    ($params:ty => $model:ty) => {
+        impl<D, T> linfa::traits::Fit<ndarray::ArrayBase<D, ndarray::Ix2>, T, $crate::Error>
+            for $params
+        where
+            D: ndarray::Data<Elem = f64>,
+            T: linfa::dataset::AsSingleTargets<Elem = bool>,
+        {
+            type Object = $model;
+
+            fn fit(
+                &self,
+                dataset: &linfa::DatasetBase<ndarray::ArrayBase<D, ndarray::Ix2>, T>,
+            ) -> $crate::Result<$model> {
+                self.fit_arrays(dataset.records().view(), dataset.as_single_targets())
+            }
+        }
+
+        /// Labels at p > 0.5; every label is `false` when `predict_proba`
+        /// fails (linfa's interface has no error path).
+        impl<D: ndarray::Data<Elem = f64>>
+            linfa::traits::PredictInplace<
+                ndarray::ArrayBase<D, ndarray::Ix2>,
+                ndarray::Array1<bool>,
+            > for $model
+        {
+            fn predict_inplace(
+                &self,
+                x: &ndarray::ArrayBase<D, ndarray::Ix2>,
+                y: &mut ndarray::Array1<bool>,
+            ) {
+                use $crate::classifier::ProbabilisticClassifier as _;
+                match self.predict_proba(x.view()) {
+                    Ok(p) => y.iter_mut().zip(p).for_each(|(y, p)| *y = p > 0.5),
+                    Err(_) => y.fill(false),
+                }
+            }
+
+            fn default_target(
+                &self,
+                x: &ndarray::ArrayBase<D, ndarray::Ix2>,
+            ) -> ndarray::Array1<bool> {
+                ndarray::Array1::from_elem(x.nrows(), false)
+            }
+        }
+    };
+}
+pub(crate) use linfa_classifier;
+
 /// Refuses data whose column count differs from the model's.
 pub(crate) fn check_feature_count(expected: usize, x: ArrayView2<'_, f64>) -> Result<()> {
     if x.ncols() == expected {

@@ -21,7 +21,7 @@
 
 use linfa::dataset::AsSingleTargets;
 use linfa::prelude::*;
-use ndarray::{Array1, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -460,30 +460,4 @@ impl ValidRandomForestParams {
     }
 }
 
-impl<D, T> Fit<ArrayBase<D, Ix2>, T, Error> for ValidRandomForestParams
-where
-    D: Data<Elem = f64>,
-    T: AsSingleTargets<Elem = bool>,
-{
-    type Object = RandomForest;
-
-    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<RandomForest> {
-        self.fit_arrays(dataset.records().view(), dataset.as_single_targets())
-    }
-}
-
-/// Labels at p > 0.5. linfa's interface has no error path: when `x` has
-/// the wrong number of features every label is `false`; call
-/// [`ProbabilisticClassifier::predict_proba`] to get the typed error.
-impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array1<bool>> for RandomForest {
-    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<bool>) {
-        match self.predict_proba(x.view()) {
-            Ok(p) => y.iter_mut().zip(p).for_each(|(y, p)| *y = p > 0.5),
-            Err(_) => y.fill(false),
-        }
-    }
-
-    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<bool> {
-        Array1::from_elem(x.nrows(), false)
-    }
-}
+crate::classifier::linfa_classifier!(ValidRandomForestParams => RandomForest);

@@ -20,7 +20,7 @@
 use linfa::dataset::AsSingleTargets;
 use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Data, Ix2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::{
@@ -198,33 +198,7 @@ impl ProbabilisticClassifier for Logistic {
     }
 }
 
-impl<D, T> Fit<ArrayBase<D, Ix2>, T, Error> for ValidLogisticParams
-where
-    D: Data<Elem = f64>,
-    T: AsSingleTargets<Elem = bool>,
-{
-    type Object = Logistic;
-
-    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Logistic> {
-        self.fit_arrays(dataset.records().view(), dataset.as_single_targets())
-    }
-}
-
-/// Labels at p > 0.5; on a feature-count mismatch or a non-finite value
-/// every label is `false` (linfa's interface has no error path: call
-/// [`ProbabilisticClassifier::predict_proba`] for the typed error).
-impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array1<bool>> for Logistic {
-    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<bool>) {
-        match self.predict_proba(x.view()) {
-            Ok(p) => y.iter_mut().zip(p).for_each(|(y, p)| *y = p > 0.5),
-            Err(_) => y.fill(false),
-        }
-    }
-
-    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<bool> {
-        Array1::from_elem(x.nrows(), false)
-    }
-}
+crate::classifier::linfa_classifier!(ValidLogisticParams => Logistic);
 
 #[cfg(test)]
 mod tests {
