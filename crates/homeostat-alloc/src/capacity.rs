@@ -8,6 +8,7 @@ use good_lp::solvers::microlp::microlp;
 use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolverModel, variable};
 
 use crate::error::{Error, Result, check_non_negative};
+use crate::model::check_len;
 
 /// A service to size.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +111,7 @@ pub fn plan_capacity(
                 value: s.per_replica,
             });
         }
-        check_dims(&s.name, "demand", dims, s.resources.len())?;
+        check_len(&s.name, "demand", dims, s.resources.len())?;
         for &r in &s.resources {
             check_non_negative(&s.name, "resources", r)?;
         }
@@ -129,7 +130,7 @@ pub fn plan_capacity(
         needed.push(replicas);
     }
     for t in types {
-        check_dims(&t.name, "capacity", dims, t.capacity.len())?;
+        check_len(&t.name, "capacity", dims, t.capacity.len())?;
         for &c in &t.capacity {
             check_non_negative(&t.name, "capacity", c)?;
         }
@@ -194,17 +195,4 @@ pub fn plan_capacity(
         cost,
         solve_time: started.elapsed(),
     })
-}
-
-fn check_dims(item: &str, field: &'static str, expected: usize, found: usize) -> Result<()> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(Error::DimensionMismatch {
-            item: item.to_owned(),
-            field,
-            expected,
-            found,
-        })
-    }
 }

@@ -326,7 +326,13 @@ impl<'p> Instance<'p> {
     }
 }
 
-fn check_len(item: &str, field: &'static str, expected: usize, found: usize) -> Result<()> {
+/// Refuses a vector whose length differs from the problem's resources.
+pub(crate) fn check_len(
+    item: &str,
+    field: &'static str,
+    expected: usize,
+    found: usize,
+) -> Result<()> {
     if expected == found {
         Ok(())
     } else {

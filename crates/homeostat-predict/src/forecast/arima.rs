@@ -195,18 +195,7 @@ impl ArimaFit {
 
 impl Forecaster for ArimaFit {
     fn forecast(&self, horizon: usize, level: f64) -> Result<Forecast> {
-        if horizon == 0 {
-            return Err(Error::InvalidParameter {
-                name: "horizon",
-                reason: "0 steps".into(),
-            });
-        }
-        if !(level > 0.0 && level < 1.0) {
-            return Err(Error::InvalidParameter {
-                name: "level",
-                reason: format!("{level} is not in (0, 1)"),
-            });
-        }
+        super::check_request(horizon, level)?;
         // Point forecasts of the differenced series, future errors zero.
         let mut w = self.w.clone();
         let mut e = self.residuals.clone();

@@ -341,18 +341,7 @@ impl Forecaster for HoltWintersFit {
     /// used as an approximation for multiplicative seasonality too (scaled
     /// by the seasonal factor).
     fn forecast(&self, horizon: usize, level: f64) -> Result<Forecast> {
-        if horizon == 0 {
-            return Err(Error::InvalidParameter {
-                name: "horizon",
-                reason: "0 steps".into(),
-            });
-        }
-        if !(level > 0.0 && level < 1.0) {
-            return Err(Error::InvalidParameter {
-                name: "level",
-                reason: format!("{level} is not in (0, 1)"),
-            });
-        }
+        super::check_request(horizon, level)?;
         let [alpha, beta, gamma, phi] = self.weights;
         let m = self.state.season.len();
         let seasonal = self.params.seasonality != Seasonality::None;

@@ -17,6 +17,8 @@ pub use optim::nelder_mead;
 
 use serde::Serialize;
 
+use crate::error::{Error, Result};
+
 /// A forecast of `h` steps with a central prediction interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Forecast {
@@ -92,6 +94,23 @@ pub(crate) fn two_sided_quantile(level: f64) -> f64 {
         }
     }
     0.5 * (lo + hi)
+}
+
+/// Refuses a forecast of no steps or an interval level outside `(0, 1)`.
+fn check_request(horizon: usize, level: f64) -> Result<()> {
+    if horizon == 0 {
+        return Err(Error::InvalidParameter {
+            name: "horizon",
+            reason: "0 steps".into(),
+        });
+    }
+    if !(level > 0.0 && level < 1.0) {
+        return Err(Error::InvalidParameter {
+            name: "level",
+            reason: format!("{level} is not in (0, 1)"),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
