@@ -136,3 +136,23 @@ impl Ucb1Params {
         })
     }
 }
+
+/// Observes the reward of the arm applied (the decision is the arm's
+/// index, rounded) and proposes the next arm; a non-finite reward, or an
+/// applied decision that is not an arm, teaches nothing.
+impl crate::control::Controller for Ucb1 {
+    type Observation = f64;
+
+    fn current(&self) -> f64 {
+        self.select() as f64
+    }
+
+    fn observe(&mut self, reward: &f64, context: &crate::control::DecisionContext) -> f64 {
+        let arm = context.applied.round();
+        if arm >= 0.0 && arm < self.pulls.len() as f64 {
+            // Errors (a non-finite reward) change nothing: skip the round.
+            let _ = Ucb1::observe(self, arm as usize, *reward);
+        }
+        self.select() as f64
+    }
+}

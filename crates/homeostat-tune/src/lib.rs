@@ -2,6 +2,9 @@
 //! parameter search that settles and freezes, and state-space models
 //! identified from data.
 //!
+//! - [`control`]: the [`control::Controller`] trait every controller
+//!   implements, and the one safety [`control::Envelope`] (minimum,
+//!   maximum, largest step, cooldown) enforced on every decision.
 //! - [`limit`]: concurrency limits that learn from each request's latency
 //!   and outcome ([`limit::Aimd`], [`limit::Vegas`], [`limit::Gradient2`],
 //!   and [`limit::AdaptiveLimit`]), behind one [`limit::LimitAlgorithm`]
@@ -27,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bandit;
+pub mod control;
 mod error;
 pub mod limit;
 pub mod pid;

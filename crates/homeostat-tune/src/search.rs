@@ -316,3 +316,21 @@ impl GoldenSectionParams {
         })
     }
 }
+
+/// Observes the objective of the round run at the applied knob and
+/// proposes the next knob; a non-finite objective is skipped. Give it an
+/// envelope that contains `[lo, hi]`, or the probes it measures are not
+/// the ones it asked for.
+impl crate::control::Controller for GoldenSection {
+    type Observation = f64;
+
+    fn current(&self) -> f64 {
+        self.suggest()
+    }
+
+    fn observe(&mut self, objective: &f64, _context: &crate::control::DecisionContext) -> f64 {
+        // A non-finite objective is an error that changes nothing: skip it.
+        let _ = GoldenSection::observe(self, *objective);
+        self.suggest()
+    }
+}
