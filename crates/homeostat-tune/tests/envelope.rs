@@ -4,13 +4,14 @@
 #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 
 use homeostat_tune::Error;
-use homeostat_tune::bandit::Ucb1;
+use homeostat_tune::bandit::{Solidified, ThompsonSampling, Ucb1};
 use homeostat_tune::control::{Controller, Envelope, Enveloped};
 use homeostat_tune::limit::{
     AdaptiveLimit, Aimd, Gradient2, LimitAlgorithm, Limiter, Sample, Vegas,
 };
 use homeostat_tune::pid::Pid;
 use homeostat_tune::search::GoldenSection;
+use homeostat_tune::solidify::SolidifyParams;
 use homeostat_tune::state_space::{OneStepMpc, StateSpaceModel};
 use ndarray::Array2;
 use proptest::prelude::*;
@@ -154,6 +155,10 @@ proptest! {
         let search = GoldenSection::params(-10.0, 60.0).samples_per_point(1).check().unwrap();
         check_run("golden section", search, envelope, &run)?;
         check_run("ucb1", Ucb1::params(5).check().unwrap(), envelope, &run)?;
+        let thompson = ThompsonSampling::params(5).seed(3).check().unwrap();
+        check_run("thompson", thompson.clone(), envelope, &run)?;
+        let solid = Solidified::new(thompson, SolidifyParams::default().settle_rounds(2)).unwrap();
+        check_run("solidified thompson", solid, envelope, &run)?;
     }
 
     #[test]
