@@ -1,5 +1,5 @@
-//! Cost of one limit decision: `LimitAlgorithm::on_sample` per algorithm,
-//! and a full `Limiter::try_acquire` + `Permit::success` round trip (mutex
+//! Cost of one limit decision: `LimitAlgorithm::on_sample` per algorithm
+//! (and for the adaptive limit inside a safety `Envelope`), and a full `Limiter::try_acquire` + `Permit::success` round trip (mutex
 //! included).
 //!
 //! The samples are a fixed-seed stream of 10 000 completions: RTTs of 20 ms
@@ -12,6 +12,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use homeostat::tune::control::{Envelope, Enveloped};
 use homeostat::tune::limit::{
     AdaptiveLimit, Aimd, FixedLimit, Gradient2, LimitAlgorithm, Limiter, Sample, Vegas,
 };
@@ -56,6 +57,21 @@ fn algorithms() -> Vec<(&'static str, Make)> {
         (
             "homeostat",
             Box::new(|| Box::new(AdaptiveLimit::params().check().unwrap())),
+        ),
+        (
+            "homeostat+envelope",
+            Box::new(|| {
+                let envelope = Envelope::params(1.0, 1000.0)
+                    .max_step(5.0)
+                    .cooldown_secs(0.01)
+                    .integral()
+                    .check()
+                    .unwrap();
+                Box::new(Enveloped::new(
+                    AdaptiveLimit::params().check().unwrap(),
+                    envelope,
+                ))
+            }),
         ),
     ]
 }

@@ -2,6 +2,9 @@
 //! parameter search that settles and freezes, and state-space models
 //! identified from data.
 //!
+//! - [`control`]: the [`control::Controller`] trait every controller
+//!   implements, and the one safety [`control::Envelope`] (minimum,
+//!   maximum, largest step, cooldown) enforced on every decision.
 //! - [`limit`]: concurrency limits that learn from each request's latency
 //!   and outcome ([`limit::Aimd`], [`limit::Vegas`], [`limit::Gradient2`],
 //!   and [`limit::AdaptiveLimit`]), behind one [`limit::LimitAlgorithm`]
@@ -10,7 +13,11 @@
 //!   and clamped output.
 //! - [`search`]: golden-section search for a noisy knob that freezes once
 //!   its objective is stable and re-opens on drift.
-//! - [`bandit`]: UCB1 over a few discrete settings with a noisy reward.
+//! - [`bandit`]: UCB1 and seeded Thompson sampling over a few discrete
+//!   settings with a noisy reward, and [`bandit::Solidified`], which
+//!   freezes either on its best arm and re-opens on drift.
+//! - [`solidify`]: the freeze-when-stable, re-open-on-drift logic the
+//!   search and the bandits share.
 //! - [`state_space`]: `x(t+1) = A x(t) + B u(t)` identified by least
 //!   squares, with fit quality, k-step prediction and one-step control.
 //!
@@ -27,10 +34,12 @@
 #![forbid(unsafe_code)]
 
 pub mod bandit;
+pub mod control;
 mod error;
 pub mod limit;
 pub mod pid;
 pub mod search;
+pub mod solidify;
 pub mod state_space;
 
 pub use error::{Error, Result};

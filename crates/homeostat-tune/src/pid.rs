@@ -1,7 +1,8 @@
 //! A PID controller for a set-point: anti-windup, derivative on
 //! measurement with a low-pass filter, clamped and rate-limited output.
 
-use crate::error::{Error, Result, check_order, check_range};
+use crate::control::{Controller, DecisionContext, Envelope, Gate};
+use crate::error::{Error, Result, check_range};
 
 /// Proportional-integral-derivative control of one knob towards a
 /// set-point.
@@ -17,7 +18,11 @@ use crate::error::{Error, Result, check_order, check_range};
 ///   once.
 /// - **Output envelope**: the output stays in `[output_min, output_max]`,
 ///   changes by at most `max_step` per update, and, after a change, holds
-///   for `cooldown_secs`.
+///   for `cooldown_secs`: an [`Envelope`] enforced by the same [`Gate`] as
+///   every other controller's.
+/// - **Tracking**: as a [`Controller`] inside another envelope, it takes
+///   the applied output as its own before each update (bumpless), so it
+///   does not wind up against limits it does not know.
 /// - **Direction**: direct acting (the default) raises the output when the
 ///   measurement is below the set-point (heating); reverse acting raises
 ///   it when the measurement is above (replicas against CPU).
@@ -46,8 +51,7 @@ pub struct Pid {
     integral: f64,
     filtered_derivative: f64,
     last: Option<(f64, f64)>,
-    output: f64,
-    last_change_secs: f64,
+    gate: Gate,
 }
 
 /// Parameters of [`Pid`]; [`check`](PidParams::check) validates them.
@@ -89,7 +93,7 @@ impl Pid {
 
     /// The last output.
     pub fn output(&self) -> f64 {
-        self.output
+        self.gate.decision()
     }
 
     /// The set-point.
@@ -113,6 +117,7 @@ impl Pid {
         finite("measurement", measurement)?;
         finite("now_secs", now_secs)?;
         let p = &self.params;
+        let (output_min, output_max) = (self.gate.envelope().min(), self.gate.envelope().max());
         let sign = if p.reverse { -1.0 } else { 1.0 };
         let error = sign * (p.setpoint - measurement);
         let dt = self.last.map_or(0.0, |(t, _)| (now_secs - t).max(0.0));
@@ -129,24 +134,14 @@ impl Pid {
         // Conditional integration: skip when saturated and the error pushes further.
         let candidate = self.integral + p.ki * error * dt;
         let trial = unclamped_without_i + candidate;
-        let saturated_high = trial > p.output_max && error > 0.0;
-        let saturated_low = trial < p.output_min && error < 0.0;
+        let saturated_high = trial > output_max && error > 0.0;
+        let saturated_low = trial < output_min && error < 0.0;
         if !(saturated_high || saturated_low) {
-            self.integral = candidate.clamp(p.output_min, p.output_max);
+            self.integral = candidate.clamp(output_min, output_max);
         }
-        let wanted = (unclamped_without_i + self.integral).clamp(p.output_min, p.output_max);
+        let wanted = (unclamped_without_i + self.integral).clamp(output_min, output_max);
         self.last = Some((now_secs, measurement));
-
-        let cooling = now_secs - self.last_change_secs < p.cooldown_secs;
-        if cooling {
-            return Ok(self.output);
-        }
-        let stepped = wanted.clamp(self.output - p.max_step, self.output + p.max_step);
-        if stepped != self.output {
-            self.last_change_secs = now_secs;
-        }
-        self.output = stepped;
-        Ok(self.output)
+        Ok(self.gate.apply(wanted, now_secs))
     }
 }
 
@@ -205,17 +200,10 @@ impl PidParams {
         check_range("ki", self.ki, 0.0, 1e12, NOT_NEGATIVE)?;
         check_range("kd", self.kd, 0.0, 1e12, NOT_NEGATIVE)?;
         finite("setpoint", self.setpoint)?;
-        check_range("output_min", self.output_min, -1e15, 1e15, "[-1e15, 1e15]")?;
-        check_range("output_max", self.output_max, -1e15, 1e15, "[-1e15, 1e15]")?;
-        check_order("output_min", self.output_min, "output_max", self.output_max)?;
-        if self.max_step.is_nan() || self.max_step <= 0.0 {
-            return Err(Error::InvalidParameter {
-                name: "max_step",
-                value: self.max_step,
-                valid: "(0, inf]",
-            });
-        }
-        check_range("cooldown_secs", self.cooldown_secs, 0.0, 1e9, "[0, 1e9]")?;
+        let envelope = Envelope::params(self.output_min, self.output_max)
+            .max_step(self.max_step)
+            .cooldown_secs(self.cooldown_secs)
+            .check()?;
         check_range(
             "derivative_filter_secs",
             self.derivative_filter_secs,
@@ -236,9 +224,29 @@ impl PidParams {
             integral: output,
             filtered_derivative: 0.0,
             last: None,
-            output,
-            last_change_secs: f64::NEG_INFINITY,
+            gate: Gate::new(envelope, output),
             params: self,
         })
+    }
+}
+
+/// Observes a measurement; an unusable one (NaN, ±∞, or a non-finite
+/// time) keeps the output.
+impl Controller for Pid {
+    type Observation = f64;
+
+    fn current(&self) -> f64 {
+        self.output()
+    }
+
+    fn observe(&mut self, measurement: &f64, context: &DecisionContext) -> f64 {
+        if context.applied.is_finite() && context.applied != self.output() {
+            // Bumpless: continue from what was applied, integral included.
+            let applied = self.gate.envelope().clamp(context.applied);
+            self.integral += applied - self.output();
+            self.gate.reset(applied);
+        }
+        self.update(*measurement, context.now_secs)
+            .unwrap_or_else(|_| self.output())
     }
 }

@@ -11,9 +11,11 @@
 //! `settle_tolerance` of their mean the knob is *frozen*. A frozen knob
 //! re-opens the search on drift: `drift_rounds` consecutive observations
 //! further than `drift_tolerance` from the frozen level (or a call to
-//! [`reopen`](GoldenSection::reopen) on an external signal).
+//! [`reopen`](GoldenSection::reopen) on an external signal). The freezing
+//! and drift logic is the [`Solidifier`] the bandits share.
 
 use crate::error::{Error, Result, check_order, check_range};
+use crate::solidify::{Solidifier, SolidifyParams, Verdict};
 
 /// The inverse golden ratio, `(√5 − 1) / 2`.
 const INV_PHI: f64 = 0.618_033_988_749_894_9;
@@ -50,13 +52,16 @@ pub enum Phase {
 pub struct GoldenSection {
     params: GoldenSectionParams,
     state: State,
+    watch: Solidifier,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum State {
     Searching(Bracket),
-    Settling { x: f64, window: Vec<f64> },
-    Frozen { x: f64, level: f64, drifting: u32 },
+    /// Holding the best knob; the solidifier says whether it is frozen.
+    Holding {
+        x: f64,
+    },
 }
 
 /// The bracket `[a, b]` with interior points `c < d` and their averaged
@@ -121,10 +126,7 @@ pub struct GoldenSectionParams {
     hi: f64,
     x_tolerance: Option<f64>,
     samples_per_point: u32,
-    settle_rounds: u32,
-    settle_tolerance: f64,
-    drift_rounds: u32,
-    drift_tolerance: f64,
+    solidify: SolidifyParams,
 }
 
 impl GoldenSection {
@@ -137,10 +139,7 @@ impl GoldenSection {
             hi,
             x_tolerance: None,
             samples_per_point: 3,
-            settle_rounds: 10,
-            settle_tolerance: 0.05,
-            drift_rounds: 3,
-            drift_tolerance: 0.2,
+            solidify: SolidifyParams::default(),
         }
     }
 
@@ -148,7 +147,7 @@ impl GoldenSection {
     pub fn suggest(&self) -> f64 {
         match &self.state {
             State::Searching(bracket) => bracket.current(),
-            State::Settling { x, .. } | State::Frozen { x, .. } => *x,
+            State::Holding { x } => *x,
         }
     }
 
@@ -156,8 +155,8 @@ impl GoldenSection {
     pub fn phase(&self) -> Phase {
         match self.state {
             State::Searching(_) => Phase::Searching,
-            State::Settling { .. } => Phase::Settling,
-            State::Frozen { .. } => Phase::Frozen,
+            State::Holding { .. } if self.watch.is_frozen() => Phase::Frozen,
+            State::Holding { .. } => Phase::Settling,
         }
     }
 
@@ -170,6 +169,7 @@ impl GoldenSection {
     /// signal: a deploy, a traffic-mix change).
     pub fn reopen(&mut self) {
         self.state = State::Searching(Bracket::new(self.params.lo, self.params.hi));
+        self.watch.restart();
     }
 
     /// Reports the objective of the round run at [`suggest`](Self::suggest).
@@ -201,38 +201,12 @@ impl GoldenSection {
                 bracket.narrow();
                 if bracket.b - bracket.a <= tolerance {
                     let x = 0.5 * (bracket.a + bracket.b);
-                    self.state = State::Settling {
-                        x,
-                        window: Vec::with_capacity(p.settle_rounds as usize),
-                    };
+                    self.state = State::Holding { x };
+                    self.watch.restart();
                 }
             }
-            State::Settling { x, window } => {
-                if window.len() >= p.settle_rounds as usize {
-                    window.remove(0);
-                }
-                window.push(objective);
-                if window.len() == p.settle_rounds as usize {
-                    let mean = window.iter().sum::<f64>() / window.len() as f64;
-                    let band = p.settle_tolerance * mean.abs();
-                    if window.iter().all(|v| (v - mean).abs() <= band) {
-                        self.state = State::Frozen {
-                            x: *x,
-                            level: mean,
-                            drifting: 0,
-                        };
-                    }
-                }
-            }
-            State::Frozen {
-                level, drifting, ..
-            } => {
-                if (objective - *level).abs() > p.drift_tolerance * level.abs() {
-                    *drifting += 1;
-                } else {
-                    *drifting = 0;
-                }
-                if *drifting >= p.drift_rounds {
+            State::Holding { .. } => {
+                if self.watch.observe(objective)? == Verdict::Reopened {
                     self.reopen();
                 }
             }
@@ -255,25 +229,30 @@ impl GoldenSectionParams {
     }
     /// Consecutive stable rounds before freezing; default 10; at least 1.
     pub fn settle_rounds(mut self, rounds: u32) -> Self {
-        self.settle_rounds = rounds;
+        self.solidify = self.solidify.settle_rounds(rounds);
         self
     }
     /// Relative band around the mean counted as stable; default 0.05;
     /// in `[0, 10]`.
     pub fn settle_tolerance(mut self, tolerance: f64) -> Self {
-        self.settle_tolerance = tolerance;
+        self.solidify = self.solidify.settle_tolerance(tolerance);
         self
     }
     /// Consecutive drifting rounds that re-open a frozen search; default
     /// 3; at least 1.
     pub fn drift_rounds(mut self, rounds: u32) -> Self {
-        self.drift_rounds = rounds;
+        self.solidify = self.solidify.drift_rounds(rounds);
         self
     }
     /// Relative distance from the frozen level counted as drift; default
     /// 0.2; in `[0, 10]`.
     pub fn drift_tolerance(mut self, tolerance: f64) -> Self {
-        self.drift_tolerance = tolerance;
+        self.solidify = self.solidify.drift_tolerance(tolerance);
+        self
+    }
+    /// All four freezing and drift settings at once.
+    pub fn solidify(mut self, solidify: SolidifyParams) -> Self {
+        self.solidify = solidify;
         self
     }
     /// Validates the parameters into a [`GoldenSection`].
@@ -290,29 +269,36 @@ impl GoldenSectionParams {
                 "(0, 1e15]",
             )?;
         }
-        let rounds = |name, value: u32| {
-            check_range(name, f64::from(value), 1.0, 1e6, "[1, 1e6]").map(|_| ())
-        };
-        rounds("samples_per_point", self.samples_per_point)?;
-        rounds("settle_rounds", self.settle_rounds)?;
-        rounds("drift_rounds", self.drift_rounds)?;
         check_range(
-            "settle_tolerance",
-            self.settle_tolerance,
-            0.0,
-            10.0,
-            "[0, 10]",
+            "samples_per_point",
+            f64::from(self.samples_per_point),
+            1.0,
+            1e6,
+            "[1, 1e6]",
         )?;
-        check_range(
-            "drift_tolerance",
-            self.drift_tolerance,
-            0.0,
-            10.0,
-            "[0, 10]",
-        )?;
+        let watch = self.solidify.check()?;
         Ok(GoldenSection {
             state: State::Searching(Bracket::new(self.lo, self.hi)),
+            watch,
             params: self,
         })
+    }
+}
+
+/// Observes the objective of the round run at the applied knob and
+/// proposes the next knob; a non-finite objective is skipped. Give it an
+/// envelope that contains `[lo, hi]`, or the probes it measures are not
+/// the ones it asked for.
+impl crate::control::Controller for GoldenSection {
+    type Observation = f64;
+
+    fn current(&self) -> f64 {
+        self.suggest()
+    }
+
+    fn observe(&mut self, objective: &f64, _context: &crate::control::DecisionContext) -> f64 {
+        // A non-finite objective is an error that changes nothing: skip it.
+        let _ = GoldenSection::observe(self, *objective);
+        self.suggest()
     }
 }

@@ -4,6 +4,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Slice};
 
+use crate::control::{Controller, DecisionContext};
 use crate::error::{Error, Result};
 
 /// A fitted model `x(t+1) = A·x(t) + B·u(t)` with `n` states and `m`
@@ -290,4 +291,167 @@ fn solve_spd(gram: Array2<f64>, rhs: Array2<f64>) -> Result<Array2<f64>> {
         }
     }
     Ok(x)
+}
+
+/// One-step model-predictive control of a single input as a
+/// [`Controller`]: each observation is the state `x`; the proposal is the
+/// input `u` in the interval the envelope allows now that brings
+/// `A·x + B·u` closest to the target, with `effort` weighing `u²`
+/// ([`StateSpaceModel::control`]). Wrapped in an
+/// [`Enveloped`](crate::control::Enveloped), its choice is always inside
+/// the envelope.
+///
+/// ```
+/// use ndarray::array;
+/// use homeostat_tune::control::{Enveloped, Envelope};
+/// use homeostat_tune::state_space::{OneStepMpc, StateSpaceModel};
+/// // x' = 0.5 x + 0.1 u; hold x at 2 (needs u = 10), inputs in [0, 8], 3 per step.
+/// let mut xs = ndarray::Array2::zeros((30, 1));
+/// let us = ndarray::Array2::from_shape_fn((30, 1), |(t, _)| (t % 7) as f64);
+/// for t in 1..30 { xs[[t, 0]] = 0.5 * xs[[t - 1, 0]] + 0.1 * us[[t - 1, 0]]; }
+/// let model = StateSpaceModel::fit(xs.view(), us.view())?;
+/// let mpc = OneStepMpc::params(model, vec![2.0]).check()?;
+/// let envelope = Envelope::params(0.0, 8.0).max_step(3.0).check()?;
+/// let mut control = Enveloped::new(mpc, envelope);
+/// assert!((control.decide(&[0.0][..], 0.0) - 3.0).abs() < 1e-9); // one step up
+/// assert!((control.decide(&[0.3][..], 1.0) - 6.0).abs() < 1e-9);
+/// assert!((control.decide(&[0.75][..], 2.0) - 8.0).abs() < 1e-9); // at the maximum
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneStepMpc {
+    model: StateSpaceModel,
+    target: Array1<f64>,
+    effort: f64,
+    last: f64,
+}
+
+/// Parameters of [`OneStepMpc`]; [`check`](OneStepMpcParams::check)
+/// validates them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneStepMpcParams {
+    model: StateSpaceModel,
+    target: Vec<f64>,
+    effort: f64,
+    initial_input: f64,
+}
+
+impl OneStepMpc {
+    /// Controls `model` (one input) towards `target` (one value per
+    /// state). Defaults: effort 0, initial input 0.
+    pub fn params(model: StateSpaceModel, target: Vec<f64>) -> OneStepMpcParams {
+        OneStepMpcParams {
+            model,
+            target,
+            effort: 0.0,
+            initial_input: 0.0,
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &StateSpaceModel {
+        &self.model
+    }
+
+    /// The target state.
+    pub fn target(&self) -> &Array1<f64> {
+        &self.target
+    }
+
+    /// Moves the target; a wrong length or a non-finite value is an error
+    /// and changes nothing.
+    pub fn set_target(&mut self, target: &[f64]) -> Result<()> {
+        self.target = checked_target(&self.model, target)?;
+        Ok(())
+    }
+}
+
+fn checked_target(model: &StateSpaceModel, target: &[f64]) -> Result<Array1<f64>> {
+    if target.len() != model.states() {
+        return Err(Error::ShapeMismatch {
+            what: format!(
+                "target has {} values for {} states",
+                target.len(),
+                model.states()
+            ),
+        });
+    }
+    if let Some(&bad) = target.iter().find(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            name: "target",
+            value: bad,
+        });
+    }
+    Ok(Array1::from(target.to_vec()))
+}
+
+impl OneStepMpcParams {
+    /// Weight of `u²` against the squared distance to the target; default
+    /// 0; in `[0, 1e12]`.
+    pub fn effort(mut self, effort: f64) -> Self {
+        self.effort = effort;
+        self
+    }
+    /// The input before the first observation; default 0; finite.
+    pub fn initial_input(mut self, input: f64) -> Self {
+        self.initial_input = input;
+        self
+    }
+    /// Validates the parameters into a [`OneStepMpc`]: the model must have
+    /// exactly one input ([`Error::ShapeMismatch`] otherwise).
+    pub fn check(self) -> Result<OneStepMpc> {
+        if self.model.inputs() != 1 {
+            return Err(Error::ShapeMismatch {
+                what: format!(
+                    "one-step control drives one input; the model has {}",
+                    self.model.inputs()
+                ),
+            });
+        }
+        let target = checked_target(&self.model, &self.target)?;
+        crate::error::check_range("effort", self.effort, 0.0, 1e12, "[0, 1e12]")?;
+        crate::error::check_range(
+            "initial_input",
+            self.initial_input,
+            -1e15,
+            1e15,
+            "[-1e15, 1e15]",
+        )?;
+        Ok(OneStepMpc {
+            model: self.model,
+            target,
+            effort: self.effort,
+            last: self.initial_input,
+        })
+    }
+}
+
+/// Observes the state; a state of the wrong length or with a non-finite
+/// value keeps the last proposal.
+impl Controller for OneStepMpc {
+    type Observation = [f64];
+
+    fn current(&self) -> f64 {
+        self.last
+    }
+
+    fn observe(&mut self, x: &[f64], context: &DecisionContext) -> f64 {
+        let bounds = (
+            Array1::from_elem(1, context.lowest),
+            Array1::from_elem(1, context.highest),
+        );
+        let chosen = self.model.control(
+            ArrayView1::from(x),
+            self.target.view(),
+            bounds.0.view(),
+            bounds.1.view(),
+            self.effort,
+        );
+        if let Ok(u) = chosen
+            && let Some(&u) = u.first()
+        {
+            self.last = u;
+        }
+        self.last
+    }
 }

@@ -41,6 +41,7 @@ pub use gradient2::{Gradient2, Gradient2Params};
 pub use limiter::{Limiter, Permit};
 pub use vegas::{Vegas, VegasParams};
 
+use crate::control::{Controller, DecisionContext, Enveloped};
 use crate::error::{Result, check_range};
 
 /// What a limit algorithm learns from one completed request.
@@ -167,4 +168,47 @@ pub(crate) fn to_limit(estimate: f64, min: u32, max: u32) -> u32 {
     }
     // `as` saturates, and the clamp keeps it in the envelope.
     (estimate.floor() as u32).clamp(min, max)
+}
+
+/// Every limit algorithm is a [`Controller`] of the limit: it observes
+/// completed requests (the context is not needed: the algorithm keeps its
+/// own limit and is told each request's in-flight count).
+impl<A: LimitAlgorithm> Controller for A {
+    type Observation = Sample;
+
+    fn current(&self) -> f64 {
+        f64::from(self.limit())
+    }
+
+    fn observe(&mut self, sample: &Sample, _context: &DecisionContext) -> f64 {
+        f64::from(self.on_sample(sample))
+    }
+}
+
+/// An enveloped limit algorithm is a limit algorithm whose limit is the
+/// enveloped decision (rounded down; use an
+/// [`integral`](crate::control::EnvelopeParams::integral) envelope with a
+/// minimum of at least 1). The sample's completion time is the decision
+/// time.
+///
+/// ```
+/// use homeostat_tune::control::{Enveloped, Envelope};
+/// use homeostat_tune::limit::{AdaptiveLimit, LimitAlgorithm, Limiter, Sample};
+/// let envelope = Envelope::params(10.0, 100.0).max_step(1.0).integral().check()?;
+/// let mut limit = Enveloped::new(AdaptiveLimit::params().check()?, envelope);
+/// // A drop asks for 10 % less (18); the envelope allows 1 less per decision.
+/// assert_eq!(limit.on_sample(&Sample::dropped(0.0, 1.0, 20)), 19);
+/// let limiter = Limiter::new(limit); // and it drives a limiter
+/// assert_eq!(limiter.limit(), 19);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl<A: LimitAlgorithm> LimitAlgorithm for Enveloped<A> {
+    fn limit(&self) -> u32 {
+        to_limit(self.decision(), 0, u32::MAX)
+    }
+
+    fn on_sample(&mut self, sample: &Sample) -> u32 {
+        self.decide(sample, sample.now_secs);
+        self.limit()
+    }
 }
