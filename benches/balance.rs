@@ -5,7 +5,8 @@
 //! ratios hold on any machine. Picks use the default monotonic clock. The
 //! two-thread figures time the same total number of picks split over two
 //! threads (criterion's `iter_custom`), so throughput scaling is the
-//! one-thread time divided by the two-thread time.
+//! one-thread time divided by the two-thread time. `maglev_lookup` times
+//! `Balancer::lookup` alone (the table slot of a key, no guard).
 
 // A benchmark that cannot set up its balancer has nothing to measure.
 #![allow(clippy::unwrap_used)]
@@ -59,6 +60,15 @@ fn bench_one_thread(c: &mut Criterion) {
             })
         });
     }
+    // The Maglev lookup alone: the key's table slot, no guard.
+    let lb = balancer(Strategy::maglev());
+    let mut k = 0u64;
+    group.bench_function(BenchmarkId::new("maglev_lookup", BACKENDS), |b| {
+        b.iter(|| {
+            k = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            black_box(lb.lookup(&Request::with_key(k)).unwrap())
+        })
+    });
     group.finish();
 }
 
