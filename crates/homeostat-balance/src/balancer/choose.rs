@@ -114,8 +114,8 @@ impl Balancer {
         };
         match (self.strategy, &set.table) {
             (Strategy::RoundRobin, _) => {
-                let start = self.stripe().next_cursor();
-                scan_from(start % n, n, usable).ok_or_else(all_ejected)
+                let start = self.stripe().next_cursor() % n;
+                scan_from(start, n, usable).ok_or_else(all_ejected)
             }
             (
                 Strategy::SmoothWeightedRoundRobin | Strategy::EarliestDeadlineFirst,
@@ -123,8 +123,10 @@ impl Balancer {
             ) => {
                 let len = seq.len().max(1);
                 let start = self.stripe().next_cursor() % len;
-                (0..len)
-                    .filter_map(|k| seq.get((start + k) % len))
+                seq.get(start..)
+                    .into_iter()
+                    .chain(seq.get(..start))
+                    .flatten()
                     .map(|&i| i as usize)
                     .find(|&i| usable(i))
                     .ok_or_else(all_ejected)
@@ -323,7 +325,9 @@ impl PickRng {
     }
 }
 
-/// The first `i` in `start, start + 1, ...` (mod n) that is usable.
+/// The first `i` in `start, start + 1, ...` (mod n) that is usable;
+/// `start` is below `n`. Wraps by comparison, not division: a pick that
+/// finds `start` usable costs no division at all.
 fn scan_from(start: usize, n: usize, usable: impl Fn(usize) -> bool) -> Option<usize> {
-    (0..n).map(|k| (start + k) % n).find(|&i| usable(i))
+    (start..n).chain(0..start.min(n)).find(|&i| usable(i))
 }
