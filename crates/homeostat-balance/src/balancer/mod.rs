@@ -53,6 +53,9 @@ use crate::sync::{AtomicU64, AtomicUsize, CachePadded, Mutex, MutexGuard, Orderi
 pub struct Balancer {
     strategy: Strategy,
     tau_nanos: f64,
+    /// What a failure counts as in Peak-EWMA, in nanoseconds (0: nothing
+    /// more than the time it took).
+    failure_penalty_nanos: f64,
     outlier: Option<OutlierDetection>,
     panic_threshold_percent: f64,
     slow_start: Option<SlowStart>,
@@ -190,6 +193,9 @@ impl Balancer {
         let lb = Balancer {
             strategy: params.strategy,
             tau_nanos: params.peak_ewma_decay.as_nanos() as f64,
+            failure_penalty_nanos: params
+                .peak_ewma_failure_penalty
+                .map_or(0.0, |d| d.as_nanos() as f64),
             outlier: params.outlier,
             panic_threshold_percent: params.panic_threshold_percent,
             slow_start: params.slow_start,
