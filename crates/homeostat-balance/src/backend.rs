@@ -36,10 +36,10 @@ impl PeakEwmaState {
 
     /// Folds in one observed latency.
     pub(crate) fn observe(&mut self, rtt: f64, now: u64, tau_nanos: f64) {
-        let decayed_weight = (-(now.saturating_sub(self.stamp) as f64) / tau_nanos).exp();
         self.estimate = if rtt > self.estimate {
             rtt
         } else {
+            let decayed_weight = (-(now.saturating_sub(self.stamp) as f64) / tau_nanos).exp();
             self.estimate * decayed_weight + rtt * (1.0 - decayed_weight)
         };
         self.stamp = self.stamp.max(now);
@@ -50,7 +50,7 @@ impl PeakEwmaState {
 /// its stamp are two atomics. A completion folds its latency into the
 /// estimate with a compare-and-swap loop (so concurrent completions never
 /// lose one another's update, and a peak is never overwritten by a stale
-/// smaller value), then raises the stamp with `fetch_max`. A reader (or a
+/// smaller value), then stores the newer stamp. A reader (or a
 /// writer) racing another writer may pair the new estimate with the old
 /// stamp, or the reverse, and see it decayed by the time between two
 /// completions: a momentary error far below the estimate's own noise, for
@@ -103,7 +103,13 @@ impl SharedPeakEwma {
                 Err(current) => bits = current,
             }
         }
-        self.stamp.fetch_max(now, Ordering::AcqRel);
+        // A plain store, not `fetch_max`: a racing completion may leave the
+        // stamp a few nanoseconds back (the next read then decays over a
+        // slightly longer time), which costs less than a read-modify-write
+        // on every completion.
+        if now > stamp {
+            self.stamp.store(now, Ordering::Release);
+        }
     }
 }
 
