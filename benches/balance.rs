@@ -5,17 +5,23 @@
 //! ratios hold on any machine. Picks use the default monotonic clock. The
 //! two-thread figures time the same total number of picks split over two
 //! threads (criterion's `iter_custom`), so throughput scaling is the
-//! one-thread time divided by the two-thread time.
+//! one-thread time divided by the two-thread time. `maglev_lookup` times
+//! `Balancer::lookup` alone (the table slot of a key, no guard);
+//! `peak_ewma_manual_clock` and `monotonic_clock_two_reads` split
+//! Peak-EWMA's cost between the balancer and the system clock.
 
 // A benchmark that cannot set up its balancer has nothing to measure.
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use homeostat::balance::{Balancer, Outcome, Request, Strategy};
+use homeostat::balance::{
+    Balancer, Clock, ManualClock, MonotonicClock, Outcome, Request, Strategy,
+};
 
 const BACKENDS: u64 = 100;
 
@@ -59,6 +65,39 @@ fn bench_one_thread(c: &mut Criterion) {
             })
         });
     }
+    // Peak-EWMA without the system clock: a manual clock the loop moves by
+    // 1 µs a request (one atomic add), to separate the balancer's own cost
+    // from the two clock reads a request needs.
+    let clock = Arc::new(ManualClock::new());
+    let lb = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(BACKENDS)
+        .seed(7)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    group.bench_function(BenchmarkId::new("peak_ewma_manual_clock", BACKENDS), |b| {
+        b.iter(|| {
+            let pick = lb.pick(&Request::new()).unwrap();
+            black_box(pick.backend());
+            clock.advance_nanos(1000);
+            pick.complete(Outcome::Success);
+        })
+    });
+    // The system clock alone, read twice as a request does.
+    let system = MonotonicClock::new();
+    group.bench_function("monotonic_clock_two_reads", |b| {
+        b.iter(|| black_box(system.now_nanos()) + black_box(system.now_nanos()))
+    });
+
+    // The Maglev lookup alone: the key's table slot, no guard.
+    let lb = balancer(Strategy::maglev());
+    let mut k = 0u64;
+    group.bench_function(BenchmarkId::new("maglev_lookup", BACKENDS), |b| {
+        b.iter(|| {
+            k = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            black_box(lb.lookup(&Request::with_key(k)).unwrap())
+        })
+    });
     group.finish();
 }
 

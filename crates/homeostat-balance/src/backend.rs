@@ -2,8 +2,8 @@
 //! counters, updated by picks and completions from any thread.
 
 use std::fmt;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, Ordering};
 
 /// A backend's identity, chosen by the caller (an index, a hash of the
 /// address, ...). Consistent hashing places backends by their id, so the
@@ -36,27 +36,38 @@ impl PeakEwmaState {
 
     /// Folds in one observed latency.
     pub(crate) fn observe(&mut self, rtt: f64, now: u64, tau_nanos: f64) {
-        let decayed_weight = (-(now.saturating_sub(self.stamp) as f64) / tau_nanos).exp();
         self.estimate = if rtt > self.estimate {
             rtt
         } else {
+            let decayed_weight = (-(now.saturating_sub(self.stamp) as f64) / tau_nanos).exp();
             self.estimate * decayed_weight + rtt * (1.0 - decayed_weight)
         };
         self.stamp = self.stamp.max(now);
     }
 }
 
-/// A [`PeakEwmaState`] that picks read without a lock: the estimate and
-/// its stamp are two atomics, written together under a per-backend mutex
-/// by completions. A reader racing a writer may pair the new estimate with
-/// the old stamp (or the reverse) and see it decayed by the time between
-/// two completions: a momentary error far below the estimate's own noise,
-/// for two plain loads instead of a lock on every candidate.
-#[derive(Debug, Default)]
+/// A [`PeakEwmaState`] read and updated without a lock: the estimate and
+/// its stamp are two atomics. A completion folds its latency into the
+/// estimate with a compare-and-swap loop (so concurrent completions never
+/// lose one another's update, and a peak is never overwritten by a stale
+/// smaller value), then stores the newer stamp. A reader (or a
+/// writer) racing another writer may pair the new estimate with the old
+/// stamp, or the reverse, and see it decayed by the time between two
+/// completions: a momentary error far below the estimate's own noise, for
+/// two plain loads on every candidate instead of a lock.
+#[derive(Debug)]
 pub(crate) struct SharedPeakEwma {
-    update: Mutex<()>,
     estimate_bits: AtomicU64,
     stamp: AtomicU64,
+}
+
+impl Default for SharedPeakEwma {
+    fn default() -> Self {
+        SharedPeakEwma {
+            estimate_bits: AtomicU64::new(0f64.to_bits()),
+            stamp: AtomicU64::new(0),
+        }
+    }
 }
 
 impl SharedPeakEwma {
@@ -74,15 +85,31 @@ impl SharedPeakEwma {
 
     /// Folds in one observed latency.
     pub(crate) fn observe(&self, rtt: f64, now: u64, tau_nanos: f64) {
-        let _update = self
-            .update
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut state = self.load();
-        state.observe(rtt, now, tau_nanos);
-        self.estimate_bits
-            .store(state.estimate.to_bits(), Ordering::Release);
-        self.stamp.store(state.stamp, Ordering::Release);
+        let stamp = self.stamp.load(Ordering::Acquire);
+        let mut bits = self.estimate_bits.load(Ordering::Acquire);
+        loop {
+            let mut state = PeakEwmaState {
+                estimate: f64::from_bits(bits),
+                stamp,
+            };
+            state.observe(rtt, now, tau_nanos);
+            match self.estimate_bits.compare_exchange_weak(
+                bits,
+                state.estimate.to_bits(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(current) => bits = current,
+            }
+        }
+        // A plain store, not `fetch_max`: a racing completion may leave the
+        // stamp a few nanoseconds back (the next read then decays over a
+        // slightly longer time), which costs less than a read-modify-write
+        // on every completion.
+        if now > stamp {
+            self.stamp.store(now, Ordering::Release);
+        }
     }
 }
 
@@ -97,8 +124,12 @@ pub(crate) struct Utilisation {
     pub(crate) reported: bool,
 }
 
-/// Everything the balancer tracks about one backend.
+/// Everything the balancer tracks about one backend. Aligned to its own
+/// cache lines: every pick and completion writes `pending`, and two
+/// backends' counters sharing a line would make threads that pick
+/// different backends contend.
 #[derive(Debug)]
+#[repr(align(128))]
 pub(crate) struct Backend {
     pub(crate) id: BackendId,
     weight_bits: AtomicU64,
@@ -198,5 +229,28 @@ mod tests {
         // Reading decays towards zero with the same time constant.
         let now = s.stamp + 10_000_000_000;
         assert!((s.at(now, tau) - s.estimate * w).abs() < 1e-6);
+    }
+
+    #[test]
+    fn concurrent_observations_keep_the_peak() {
+        // Two threads fold in many latencies at the same instant: with no
+        // decay between them the estimate must end at the largest one (a
+        // lost update would leave a smaller value).
+        for _ in 0..50 {
+            let shared = SharedPeakEwma::default();
+            std::thread::scope(|s| {
+                for t in 0..2u64 {
+                    let shared = &shared;
+                    s.spawn(move || {
+                        for k in 0..500u64 {
+                            shared.observe((k * 2 + t) as f64, 5, 10e9);
+                        }
+                    });
+                }
+            });
+            let state = shared.load();
+            assert_eq!(state.estimate, 999.0);
+            assert_eq!(state.stamp, 5);
+        }
     }
 }

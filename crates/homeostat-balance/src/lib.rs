@@ -9,6 +9,7 @@ mod hash;
 mod health;
 mod pick;
 mod select;
+mod sync;
 
 pub use backend::{BackendId, BackendStatus};
 pub use balancer::{Balancer, BalancerParams, ValidBalancerParams};

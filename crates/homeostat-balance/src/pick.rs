@@ -5,7 +5,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::backend::{Backend, BackendId};
-use crate::balancer::Balancer;
+use crate::balancer::{BackendSet, Balancer};
 
 /// What the balancer knows about a request: an optional key for the
 /// consistent-hashing strategies (the others ignore it).
@@ -79,16 +79,35 @@ pub enum Outcome {
 /// counters, which no longer affect the balancer.
 pub struct Pick<B: Deref<Target = Balancer>> {
     balancer: B,
-    backend: Arc<Backend>,
+    held: Held,
     started: u64,
     done: bool,
 }
 
+/// What keeps a pick's backend alive until it completes.
+pub(crate) enum Held {
+    /// The snapshot the pick was made from and the backend's index in it:
+    /// no reference count is touched while the thread holds only a few
+    /// `arc-swap` guards.
+    Snapshot(arc_swap::Guard<Arc<BackendSet>>, usize),
+    /// The backend's own `Arc`, for long-lived picks.
+    Backend(Arc<Backend>),
+}
+
+impl Held {
+    fn backend(&self) -> Option<&Backend> {
+        match self {
+            Held::Snapshot(set, i) => set.backends.get(*i).map(|b| &**b),
+            Held::Backend(b) => Some(b),
+        }
+    }
+}
+
 impl<B: Deref<Target = Balancer>> Pick<B> {
-    pub(crate) fn new(balancer: B, backend: Arc<Backend>, started: u64) -> Self {
+    pub(crate) fn new(balancer: B, held: Held, started: u64) -> Self {
         Pick {
             balancer,
-            backend,
+            held,
             started,
             done: false,
         }
@@ -96,7 +115,9 @@ impl<B: Deref<Target = Balancer>> Pick<B> {
 
     /// The chosen backend.
     pub fn backend(&self) -> BackendId {
-        self.backend.id
+        // The index was checked when the pick was made, in a snapshot that
+        // cannot change; the fallback is never taken.
+        self.held.backend().map_or(BackendId(u64::MAX), |b| b.id)
     }
 
     /// Reports the outcome (and, for Peak-EWMA, the latency since the pick).
@@ -107,7 +128,9 @@ impl<B: Deref<Target = Balancer>> Pick<B> {
     fn finish(&mut self, outcome: Outcome) {
         if !self.done {
             self.done = true;
-            self.balancer.complete(&self.backend, self.started, outcome);
+            if let Some(backend) = self.held.backend() {
+                self.balancer.complete(backend, self.started, outcome);
+            }
         }
     }
 }
@@ -121,7 +144,7 @@ impl<B: Deref<Target = Balancer>> Drop for Pick<B> {
 impl<B: Deref<Target = Balancer>> fmt::Debug for Pick<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pick")
-            .field("backend", &self.backend.id)
+            .field("backend", &self.backend())
             .field("started", &self.started)
             .field("done", &self.done)
             .finish()

@@ -95,6 +95,78 @@ fn hashing_spreads_keys_evenly_and_rendezvous_by_weight() {
     assert!((heavy - 0.75).abs() < 0.01, "{heavy}");
 }
 
+/// Weighted Maglev: key shares follow the weights (the table fill gives a
+/// backend turns in proportion to its weight), a re-weight moves keys
+/// towards the heavier backend, and equal weights give the unweighted
+/// table.
+#[test]
+fn weighted_maglev_shares_follow_weights() {
+    let weights = [1.0, 2.0, 3.0, 4.0];
+    let lb = weights
+        .iter()
+        .enumerate()
+        .fold(Balancer::params(Strategy::maglev()), |p, (i, &w)| {
+            p.backend(BackendId(i as u64), w)
+        })
+        .build()
+        .unwrap();
+    let keys = 200_000u64;
+    let mut counts = [0usize; 4];
+    for k in 0..keys {
+        counts[lb
+            .lookup(&Request::with_key(k.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            .unwrap()
+            .0 as usize] += 1;
+    }
+    for (i, w) in weights.iter().enumerate() {
+        let share = counts[i] as f64 / keys as f64;
+        assert!((share - w / 10.0).abs() < 0.01, "{counts:?}");
+    }
+    // A heavy backend among light ones: 0.99 / 0.005 / 0.005.
+    let lb = Balancer::params(Strategy::maglev())
+        .backend(BackendId(0), 0.99)
+        .backend(BackendId(1), 0.005)
+        .backend(BackendId(2), 0.005)
+        .build()
+        .unwrap();
+    let heavy = placement(&lb).iter().filter(|&&b| b == 0).count() as f64 / KEYS as f64;
+    assert!((heavy - 0.99).abs() < 0.005, "{heavy}");
+    // Doubling one of five equal weights moves keys only onto it, and
+    // about the share it gains (1/5 → 2/6).
+    let lb = Balancer::params(Strategy::maglev())
+        .uniform_backends(5)
+        .build()
+        .unwrap();
+    let before = placement(&lb);
+    lb.set_weight(BackendId(2), 2.0).unwrap();
+    let after = placement(&lb);
+    let gained = 2.0 / 6.0 - 1.0 / 5.0;
+    let m = moved(&before, &after);
+    assert!(m <= gained + 0.02, "moved {m:.4}");
+    let onto = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a != b && **b == 2)
+        .count() as f64
+        / KEYS as f64;
+    assert!(
+        onto >= 0.9 * m,
+        "{onto:.4} of {m:.4} moved onto the heavier backend"
+    );
+    // Equal weights of any size give the same table as weight 1.
+    let unit = Balancer::params(Strategy::maglev())
+        .uniform_backends(7)
+        .build()
+        .unwrap();
+    let scaled = (0..7)
+        .fold(Balancer::params(Strategy::maglev()), |p, i| {
+            p.backend(BackendId(i), 3.5)
+        })
+        .build()
+        .unwrap();
+    assert_eq!(placement(&unit), placement(&scaled));
+}
+
 #[test]
 fn placement_is_fixed_by_ids_and_keys() {
     // The same ids in a different order give the same placement.

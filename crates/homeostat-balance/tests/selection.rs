@@ -295,3 +295,46 @@ fn strategy_names_round_trip() {
         assert_eq!(Strategy::from_name(name).unwrap().name(), name);
     }
 }
+
+/// The optional Peak-EWMA failure penalty: a failed request counts as at
+/// least the penalty, a success or a cancellation as the time it took,
+/// and without the option a failure is just its time (Finagle).
+#[test]
+fn failure_penalty_counts_a_failure_as_at_least_the_penalty() {
+    let estimate_after = |penalty: Option<u64>, outcome: Outcome| {
+        let clock = Arc::new(ManualClock::new());
+        let mut params = Balancer::params(Strategy::peak_ewma())
+            .uniform_backends(1)
+            .clock(clock.clone());
+        if let Some(secs) = penalty {
+            params = params.peak_ewma_failure_penalty(Duration::from_secs(secs));
+        }
+        let lb = params.build().unwrap();
+        let pick = lb.pick(&Request::new()).unwrap();
+        clock.set_secs(1.0);
+        pick.complete(outcome);
+        lb.backends()[0].peak_ewma_secs
+    };
+    assert!((estimate_after(Some(10), Outcome::Failure) - 10.0).abs() < 1e-9);
+    assert!((estimate_after(Some(10), Outcome::Success) - 1.0).abs() < 1e-9);
+    assert!((estimate_after(Some(10), Outcome::Cancelled) - 1.0).abs() < 1e-9);
+    assert!((estimate_after(None, Outcome::Failure) - 1.0).abs() < 1e-9);
+    // A penalty shorter than the request changes nothing.
+    let clock = Arc::new(ManualClock::new());
+    let lb = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(1)
+        .clock(clock.clone())
+        .peak_ewma_failure_penalty(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let pick = lb.pick(&Request::new()).unwrap();
+    clock.set_secs(2.0);
+    pick.complete(Outcome::Failure);
+    assert!((lb.backends()[0].peak_ewma_secs - 2.0).abs() < 1e-9);
+    // A zero penalty is a typed error.
+    let err = Balancer::params(Strategy::peak_ewma())
+        .peak_ewma_failure_penalty(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidParam { .. }), "{err}");
+}

@@ -44,6 +44,11 @@ pub(crate) struct BalanceSimArgs {
     /// 10 % of the backends) for every strategy.
     #[arg(long)]
     outlier_detection: bool,
+    /// Peak-EWMA counts a failed request (a timeout) as at least this
+    /// latency, such as 10s; `none` (the default) keeps Finagle's semantics
+    /// (a failure counts as the time it took).
+    #[arg(long, default_value = "none")]
+    failure_penalty: String,
     /// Seed of the simulation and of the random strategies.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -79,6 +84,7 @@ struct Report<'a> {
     seed: u64,
     timeout_secs: Option<f64>,
     outlier_detection: bool,
+    failure_penalty_secs: Option<f64>,
     strategies: &'a [StrategyResult],
 }
 
@@ -90,9 +96,15 @@ pub(crate) fn run(args: &BalanceSimArgs) -> anyhow::Result<()> {
     let Scenario::Requests(mut spec) = scenario else {
         anyhow::bail!("balance-sim needs a request-level scenario, such as slow-backend");
     };
-    spec.timeout_ms = parse_timeout(&args.timeout)?;
+    spec.timeout_ms = parse_duration_ms("--timeout", &args.timeout)?;
+    let failure_penalty = parse_duration_ms("--failure-penalty", &args.failure_penalty)?
+        .map(|ms| std::time::Duration::from_secs_f64(ms / 1e3));
     let strategies = parse_strategies(&args.strategies)?;
-    let results = compare(&spec, &strategies, args.outlier_detection, args.seed)?;
+    let options = RouterOptions {
+        outlier_detection: args.outlier_detection,
+        failure_penalty,
+    };
+    let results = compare_with(&spec, &strategies, options, args.seed)?;
     if args.json {
         let report = Report {
             scenario: args
@@ -103,6 +115,7 @@ pub(crate) fn run(args: &BalanceSimArgs) -> anyhow::Result<()> {
             seed: args.seed,
             timeout_secs: spec.timeout_secs(),
             outlier_detection: args.outlier_detection,
+            failure_penalty_secs: failure_penalty.map(|d| d.as_secs_f64()),
             strategies: &results,
         };
         say!("{}", serde_json::to_string_pretty(&report)?);
@@ -144,15 +157,16 @@ pub(crate) fn run(args: &BalanceSimArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_timeout(text: &str) -> anyhow::Result<Option<f64>> {
+/// A duration flag in milliseconds; `none` is `None`.
+fn parse_duration_ms(flag: &str, text: &str) -> anyhow::Result<Option<f64>> {
     if text == "none" {
         return Ok(None);
     }
     let d: Duration = text
         .parse()
-        .with_context(|| format!("--timeout {text:?} is not a duration such as 1s or 500ms"))?;
+        .with_context(|| format!("{flag} {text:?} is not a duration such as 1s or 500ms"))?;
     let ms = d.as_secs_f64() * 1e3;
-    anyhow::ensure!(ms > 0.0, "--timeout {text} must be positive");
+    anyhow::ensure!(ms > 0.0, "{flag} {text} must be positive");
     Ok(Some(ms))
 }
 
@@ -173,11 +187,44 @@ pub(crate) fn parse_strategies(names: &[String]) -> anyhow::Result<Vec<Strategy>
         .collect()
 }
 
+/// How the simulated client's balancer is set up beyond its strategy.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RouterOptions {
+    /// Passive outlier ejection with the default settings.
+    pub(crate) outlier_detection: bool,
+    /// Peak-EWMA's failure penalty (none: Finagle's semantics).
+    pub(crate) failure_penalty: Option<std::time::Duration>,
+}
+
+impl RouterOptions {
+    fn ejection(outlier_detection: bool) -> Self {
+        RouterOptions {
+            outlier_detection,
+            failure_penalty: None,
+        }
+    }
+}
+
 /// Runs `spec` and its fault-free twin once per strategy.
 pub(crate) fn compare(
     spec: &RequestScenario,
     strategies: &[Strategy],
     outlier_detection: bool,
+    seed: u64,
+) -> anyhow::Result<Vec<StrategyResult>> {
+    compare_with(
+        spec,
+        strategies,
+        RouterOptions::ejection(outlier_detection),
+        seed,
+    )
+}
+
+/// [`compare`] with every router option.
+pub(crate) fn compare_with(
+    spec: &RequestScenario,
+    strategies: &[Strategy],
+    options: RouterOptions,
     seed: u64,
 ) -> anyhow::Result<Vec<StrategyResult>> {
     let mut healthy = spec.clone();
@@ -192,8 +239,8 @@ pub(crate) fn compare(
     strategies
         .iter()
         .map(|&strategy| {
-            let run = simulate(spec, strategy, outlier_detection, seed)?;
-            let baseline = simulate(&healthy, strategy, outlier_detection, seed)?;
+            let run = simulate(spec, strategy, options, seed)?;
+            let baseline = simulate(&healthy, strategy, options, seed)?;
             Ok(result(strategy, &run, &baseline, &faulty))
         })
         .collect()
@@ -234,10 +281,11 @@ fn result(
 fn simulate(
     spec: &RequestScenario,
     strategy: Strategy,
-    outlier_detection: bool,
+    options: RouterOptions,
     seed: u64,
 ) -> anyhow::Result<RunSummary> {
-    Ok(simulate_run(spec, strategy, outlier_detection, seed)?.summary())
+    let mut router = BalancerRouter::new(strategy, spec.backends.len(), options, seed)?;
+    Ok(requests::run(spec, &mut router, &mut Unlimited, seed)?.summary())
 }
 
 /// One run of `spec` routed by a balancer with `strategy`.
@@ -247,7 +295,12 @@ pub(crate) fn simulate_run(
     outlier_detection: bool,
     seed: u64,
 ) -> anyhow::Result<RequestRun> {
-    let mut router = BalancerRouter::new(strategy, spec.backends.len(), outlier_detection, seed)?;
+    let mut router = BalancerRouter::new(
+        strategy,
+        spec.backends.len(),
+        RouterOptions::ejection(outlier_detection),
+        seed,
+    )?;
     Ok(requests::run(spec, &mut router, &mut Unlimited, seed)?)
 }
 
@@ -266,7 +319,7 @@ impl BalancerRouter {
     pub(crate) fn new(
         strategy: Strategy,
         backends: usize,
-        outlier_detection: bool,
+        options: RouterOptions,
         seed: u64,
     ) -> anyhow::Result<Self> {
         let clock = Arc::new(ManualClock::new());
@@ -274,8 +327,11 @@ impl BalancerRouter {
             .uniform_backends(backends as u64)
             .clock(clock.clone())
             .seed(seed);
-        if outlier_detection {
+        if options.outlier_detection {
             params = params.outlier_detection(OutlierDetection::default());
+        }
+        if let Some(penalty) = options.failure_penalty {
+            params = params.peak_ewma_failure_penalty(penalty);
         }
         Ok(BalancerRouter {
             balancer: Arc::new(params.build()?),

@@ -48,11 +48,35 @@ fn round_robin_degrades_and_peak_ewma_steers_around_the_slow_backend() {
     assert!(rate >= 0.999, "{rate}");
 }
 
+/// Peak-EWMA alone with a failure penalty of 10 × the timeout: on the
+/// default seed it loses fewer than 1 in 1000 requests without hurting
+/// p99, and steers more traffic away than Finagle's semantics.
+#[test]
+fn peak_ewma_failure_penalty_steers_away_from_timeouts() {
+    let report = json_run(&["--strategies", "peak-ewma", "--failure-penalty", "10s"]);
+    assert_eq!(report["failure_penalty_secs"], 10.0);
+    let row = &report["strategies"][0];
+    let field = |key: &str| row[key].as_f64().unwrap();
+    assert!(field("success_rate") >= 0.999, "{row}");
+    assert!(
+        field("p99_secs") <= 1.5 * field("no_fault_p99_secs"),
+        "{row}"
+    );
+    let finagle = json_run(&["--strategies", "peak-ewma"]);
+    assert!(finagle["failure_penalty_secs"].is_null());
+    let share = finagle["strategies"][0]["faulty_backend_share"]
+        .as_f64()
+        .unwrap();
+    assert!(field("faulty_backend_share") < share, "{row}");
+}
+
 #[test]
 fn bad_arguments_are_reported_not_panicked() {
     for args in [
         &["balance-sim", "--strategies", "rr,fastest"][..],
         &["balance-sim", "--timeout", "soon"],
+        &["balance-sim", "--failure-penalty", "soon"],
+        &["balance-sim", "--failure-penalty", "0s"],
         &["balance-sim", "--scenario", "steady"],
         &["balance-sim", "--scenario", "no-such"],
     ] {

@@ -1,18 +1,21 @@
 //! Choosing a backend: one function per strategy over the current set.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use super::{BackendSet, Balancer, Table};
+use super::{BackendSet, Balancer, STRIPES, Stripe, Table, stripe_index};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::hash::{hash2, reduce, rendezvous};
-use crate::pick::{Pick, Request};
+use crate::pick::{Held, Pick, Request};
 use crate::select::{LoadSignal, Strategy};
+use crate::sync::Ordering;
 
 /// Draws tried before a random strategy falls back to a scan (when most
 /// candidates are ejected or still ramping up).
 const MAX_DRAWS: u32 = 32;
+
+/// Candidates of power-of-choices kept distinct from one another.
+const DISTINCT_CANDIDATES: usize = 8;
 
 /// Draws per candidate of power-of-choices before a repeat is accepted.
 const DISTINCT_RETRIES: u32 = 8;
@@ -32,35 +35,62 @@ impl Balancer {
     /// [`Error::AllEjected`] when health excludes every backend, and
     /// [`Error::MissingKey`] when a hashing strategy gets a request
     /// without a key.
+    ///
+    /// The guard keeps the backend-set snapshot the pick was made from
+    /// (an `arc-swap` guard: no reference count is touched while a thread
+    /// holds only a few picks at a time), so it is cheapest for requests
+    /// that complete before the thread picks many more; use
+    /// [`Balancer::pick_owned`] for long-lived requests.
     pub fn pick(&self, request: &Request) -> Result<Pick<&Balancer>> {
-        let (backend, now) = self.choose_backend(request)?;
-        Ok(Pick::new(self, backend, now))
-    }
-
-    /// [`Balancer::pick`] with a guard that owns a reference count of the
-    /// balancer, for requests that outlive the caller's borrow (async
-    /// tasks, simulators).
-    pub fn pick_owned(self: &Arc<Self>, request: &Request) -> Result<Pick<Arc<Balancer>>> {
-        let (backend, now) = self.choose_backend(request)?;
-        Ok(Pick::new(Arc::clone(self), backend, now))
-    }
-
-    fn choose_backend(&self, request: &Request) -> Result<(Arc<Backend>, u64)> {
         let set = self.set.load();
         let now = self.now();
         let index = self.choose(&set, request, now)?;
         let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
         backend.pending.fetch_add(1, Ordering::Relaxed);
-        Ok((Arc::clone(backend), now))
+        Ok(Pick::new(self, Held::Snapshot(set, index), now))
     }
 
-    /// A generator for one pick, seeded from the shared SplitMix64
-    /// sequence: one atomic increment per pick, however many draws it
-    /// takes, and the same picks for the same seed on one thread.
-    fn pick_rng(&self) -> PickRng {
-        PickRng(crate::hash::mix64(
-            self.rng.fetch_add(GOLDEN, Ordering::Relaxed),
+    /// [`Balancer::pick`] with a guard that owns a reference count of the
+    /// balancer, for requests that outlive the caller's borrow (async
+    /// tasks, simulators). It keeps only the chosen backend's `Arc`, not
+    /// the whole snapshot, however many requests a thread holds.
+    pub fn pick_owned(self: &Arc<Self>, request: &Request) -> Result<Pick<Arc<Balancer>>> {
+        let set = self.set.load();
+        let now = self.now();
+        let index = self.choose(&set, request, now)?;
+        let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
+        backend.pending.fetch_add(1, Ordering::Relaxed);
+        Ok(Pick::new(
+            Arc::clone(self),
+            Held::Backend(Arc::clone(backend)),
+            now,
         ))
+    }
+
+    /// The backend a pick would choose now, without placing a request (no
+    /// pending count, no guard): for the hashing strategies, the key's
+    /// placement. It advances round-robin cursors and random states like a
+    /// pick, and fails like one.
+    pub fn lookup(&self, request: &Request) -> Result<crate::BackendId> {
+        let set = self.set.load();
+        let index = self.choose(&set, request, self.now())?;
+        set.backends
+            .get(index)
+            .map(|b| b.id)
+            .ok_or(Error::NoBackends)
+    }
+
+    /// This thread's stripe of cursors and random states.
+    fn stripe(&self) -> &Stripe {
+        // `stripes` always has STRIPES entries and the index is below it.
+        &self.stripes[stripe_index() % STRIPES]
+    }
+
+    /// A generator for one pick, seeded from this thread's stripe of the
+    /// SplitMix64 sequence: one load and one store per pick, however many
+    /// draws it takes, and the same picks for the same seed on one thread.
+    fn pick_rng(&self) -> PickRng {
+        PickRng(crate::hash::mix64(self.stripe().next_seed()))
     }
 
     fn choose(&self, set: &BackendSet, request: &Request, now: u64) -> Result<usize> {
@@ -84,17 +114,19 @@ impl Balancer {
         };
         match (self.strategy, &set.table) {
             (Strategy::RoundRobin, _) => {
-                let start = self.cursor.fetch_add(1, Ordering::Relaxed);
-                scan_from(start % n, n, usable).ok_or_else(all_ejected)
+                let start = self.stripe().next_cursor() % n;
+                scan_from(start, n, usable).ok_or_else(all_ejected)
             }
             (
                 Strategy::SmoothWeightedRoundRobin | Strategy::EarliestDeadlineFirst,
                 Table::Sequence(seq),
             ) => {
                 let len = seq.len().max(1);
-                let start = self.cursor.fetch_add(1, Ordering::Relaxed) % len;
-                (0..len)
-                    .filter_map(|k| seq.get((start + k) % len))
+                let start = self.stripe().next_cursor() % len;
+                seq.get(start..)
+                    .into_iter()
+                    .chain(seq.get(..start))
+                    .flatten()
                     .map(|&i| i as usize)
                     .find(|&i| usable(i))
                     .ok_or_else(all_ejected)
@@ -105,7 +137,9 @@ impl Balancer {
             (Strategy::PowerOfChoices { choices, load }, Table::Alias(alias)) => {
                 let mut rng = self.pick_rng();
                 let mut best: Option<(usize, f64)> = None;
-                let mut drawn = [usize::MAX; 64];
+                // The first few candidates, kept distinct (a larger array
+                // costs its initialisation on every pick).
+                let mut drawn = [usize::MAX; DISTINCT_CANDIDATES];
                 for c in 0..choices as usize {
                     // Distinct candidates where the weights allow: a draw
                     // that repeats an earlier one is retried a few times
@@ -114,7 +148,9 @@ impl Balancer {
                     let mut candidate = None;
                     for _ in 0..DISTINCT_RETRIES {
                         candidate = self.draw(&mut rng, backends, alias, now, &usable);
-                        if candidate.is_none_or(|i| !drawn[..c].contains(&i)) {
+                        if candidate
+                            .is_none_or(|i| !drawn[..c.min(DISTINCT_CANDIDATES)].contains(&i))
+                        {
                             break;
                         }
                     }
@@ -289,7 +325,9 @@ impl PickRng {
     }
 }
 
-/// The first `i` in `start, start + 1, ...` (mod n) that is usable.
+/// The first `i` in `start, start + 1, ...` (mod n) that is usable;
+/// `start` is below `n`. Wraps by comparison, not division: a pick that
+/// finds `start` usable costs no division at all.
 fn scan_from(start: usize, n: usize, usable: impl Fn(usize) -> bool) -> Option<usize> {
-    (0..n).map(|k| (start + k) % n).find(|&i| usable(i))
+    (start..n).chain(0..start.min(n)).find(|&i| usable(i))
 }

@@ -19,9 +19,13 @@ impl Balancer {
         backend.pending.fetch_sub(1, Ordering::Relaxed);
         let now = self.now();
         if self.tracks_latency {
-            backend
-                .ewma
-                .observe(now.saturating_sub(started) as f64, now, self.tau_nanos);
+            let took = now.saturating_sub(started) as f64;
+            let rtt = if outcome == Outcome::Failure {
+                took.max(self.failure_penalty_nanos)
+            } else {
+                took
+            };
+            backend.ewma.observe(rtt, now, self.tau_nanos);
         }
         let Some(outlier) = &self.outlier else {
             return;

@@ -5,8 +5,7 @@ mod choose;
 mod eject;
 mod params;
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
@@ -21,6 +20,7 @@ use crate::health::{OutlierDetection, SlowStart};
 use crate::select::alias::AliasTable;
 use crate::select::sequence::{edf_sequence, smooth_weighted_sequence};
 use crate::select::{LoadSignal, Strategy};
+use crate::sync::{AtomicU64, AtomicUsize, CachePadded, Mutex, MutexGuard, Ordering};
 
 /// Spreads requests over a changing set of backends.
 ///
@@ -53,6 +53,9 @@ use crate::select::{LoadSignal, Strategy};
 pub struct Balancer {
     strategy: Strategy,
     tau_nanos: f64,
+    /// What a failure counts as in Peak-EWMA, in nanoseconds (0: nothing
+    /// more than the time it took).
+    failure_penalty_nanos: f64,
     outlier: Option<OutlierDetection>,
     panic_threshold_percent: f64,
     slow_start: Option<SlowStart>,
@@ -66,11 +69,72 @@ pub struct Balancer {
     set: ArcSwap<BackendSet>,
     /// Serialises changes to the set and to ejections; picks never take it.
     writer: Mutex<()>,
-    cursor: AtomicUsize,
-    rng: AtomicU64,
+    /// Per-thread-stripe round-robin cursors and random states (see
+    /// [`Stripe`]).
+    stripes: Box<[CachePadded<Stripe>]>,
     /// Backends with the ejected flag set (changed under `writer`).
     ejected: AtomicUsize,
     next_sweep: AtomicU64,
+}
+
+/// Stripes of per-thread state: a power of two, more than the cores of
+/// most machines that embed one balancer per process.
+pub(crate) const STRIPES: usize = 16;
+
+/// The state a pick advances: a round-robin cursor and a SplitMix64
+/// state. Each thread uses one stripe (see [`stripe_index`]), so threads do
+/// not share the cache line. A stripe is advanced with a load and a store,
+/// not a read-modify-write: when more threads than stripes share one, two
+/// racing picks may take the same step (the same backend or the same
+/// random word), which only shifts a share by one pick and costs nothing
+/// when they do not race.
+#[derive(Debug)]
+pub(crate) struct Stripe {
+    pub(crate) cursor: AtomicUsize,
+    pub(crate) rng: AtomicU64,
+}
+
+impl Stripe {
+    /// Stripe `k` of a balancer seeded with `seed`. Every cursor starts at
+    /// 0, so a thread's round robin starts at the first backend whatever
+    /// its stripe. Stripe 0's random state is `mix64(seed)`, where a single
+    /// shared state would start; the others start at their own states, so
+    /// threads do not draw the same candidates.
+    fn new(seed: u64, k: u64) -> Stripe {
+        Stripe {
+            cursor: AtomicUsize::new(0),
+            rng: AtomicU64::new(mix64(
+                seed.wrapping_add(k.wrapping_mul(0x5851_f42d_4c95_7f2d)),
+            )),
+        }
+    }
+
+    /// Advances the cursor by one and returns its previous value.
+    pub(crate) fn next_cursor(&self) -> usize {
+        let c = self.cursor.load(Ordering::Relaxed);
+        self.cursor.store(c.wrapping_add(1), Ordering::Relaxed);
+        c
+    }
+
+    /// Advances the random state by one SplitMix64 step and returns its
+    /// previous value.
+    pub(crate) fn next_seed(&self) -> u64 {
+        let s = self.rng.load(Ordering::Relaxed);
+        self.rng
+            .store(s.wrapping_add(0x9e37_79b9_7f4a_7c15), Ordering::Relaxed);
+        s
+    }
+}
+
+/// This thread's stripe: threads are numbered in the order they first pick
+/// from any balancer, modulo [`STRIPES`]. A program that picks from one
+/// thread (the simulator, the CLI) always uses stripe 0.
+pub(crate) fn stripe_index() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: usize = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES;
+    }
+    INDEX.with(|i| *i)
 }
 
 /// An immutable snapshot of the backends and the strategy's table for them.
@@ -129,6 +193,9 @@ impl Balancer {
         let lb = Balancer {
             strategy: params.strategy,
             tau_nanos: params.peak_ewma_decay.as_nanos() as f64,
+            failure_penalty_nanos: params
+                .peak_ewma_failure_penalty
+                .map_or(0.0, |d| d.as_nanos() as f64),
             outlier: params.outlier,
             panic_threshold_percent: params.panic_threshold_percent,
             slow_start: params.slow_start,
@@ -139,8 +206,9 @@ impl Balancer {
             clock,
             set: ArcSwap::from_pointee(BackendSet::default()),
             writer: Mutex::new(()),
-            cursor: AtomicUsize::new(0),
-            rng: AtomicU64::new(mix64(params.seed)),
+            stripes: (0..STRIPES as u64)
+                .map(|k| CachePadded(Stripe::new(params.seed, k)))
+                .collect(),
             ejected: AtomicUsize::new(0),
             next_sweep: AtomicU64::new(first_sweep),
         };

@@ -18,6 +18,7 @@ pub struct BalancerParams {
     pub(super) strategy: Strategy,
     pub(super) seed: u64,
     pub(super) peak_ewma_decay: Duration,
+    pub(super) peak_ewma_failure_penalty: Option<Duration>,
     pub(super) outlier: Option<OutlierDetection>,
     pub(super) panic_threshold_percent: f64,
     pub(super) slow_start: Option<SlowStart>,
@@ -38,6 +39,7 @@ impl BalancerParams {
             strategy,
             seed: 0,
             peak_ewma_decay: Duration::from_secs(10),
+            peak_ewma_failure_penalty: None,
             outlier: None,
             panic_threshold_percent: 50.0,
             slow_start: None,
@@ -59,6 +61,23 @@ impl BalancerParams {
     /// Time constant of the Peak-EWMA decay, > 0. Default 10 s (Finagle's).
     pub fn peak_ewma_decay(mut self, decay: Duration) -> Self {
         self.peak_ewma_decay = decay;
+        self
+    }
+
+    /// A latency, > 0, that a failed request (completed with
+    /// [`Outcome::Failure`](crate::Outcome::Failure), such as a timeout)
+    /// counts as in the Peak-EWMA estimate when it is more than the time
+    /// the request took. Default: none, Finagle's semantics (a failure
+    /// counts as the time it took).
+    ///
+    /// A client that gives up after a timeout sees a backend that has
+    /// become slower than the timeout as exactly the timeout, so it keeps
+    /// sending it the requests a less loaded healthy backend would have
+    /// got; counting a failure as a latency well above the timeout (for
+    /// instance 10 × the timeout) keeps such a backend out until the
+    /// penalty has decayed, after which one request probes it again.
+    pub fn peak_ewma_failure_penalty(mut self, penalty: Duration) -> Self {
+        self.peak_ewma_failure_penalty = Some(penalty);
         self
     }
 
@@ -122,6 +141,9 @@ impl BalancerParams {
     pub fn check(self) -> Result<ValidBalancerParams> {
         check_strategy(&self.strategy)?;
         positive("peak_ewma_decay", self.peak_ewma_decay)?;
+        if let Some(penalty) = self.peak_ewma_failure_penalty {
+            positive("peak_ewma_failure_penalty", penalty)?;
+        }
         positive("utilisation_expiry", self.utilisation_expiry)?;
         if !(0.0..=100.0).contains(&self.panic_threshold_percent) {
             return Err(Error::param(

@@ -27,7 +27,15 @@ pub(crate) fn is_prime(n: u32) -> bool {
 
 /// Fills a table of `size` (prime) slots: each backend walks its own
 /// permutation `(offset + j × skip) mod size` and takes the first free slot
-/// in turn, so every backend ends with `size / n` slots, ±1.
+/// in turn.
+///
+/// Weights change how often a backend takes its turn (as Envoy's weighted
+/// Maglev does): in round `r` (from 1), backend `i` with weight `w_i`
+/// relative to the largest takes a slot only when `r × w_i` has reached
+/// the turns it already took, so the heaviest backend takes one every
+/// round and one of a third of its weight every third round. Slot counts
+/// then follow the weights, and with equal weights every backend takes
+/// every turn: the unweighted table, `size / n` slots each, ±1.
 pub(crate) fn build(backends: &[Arc<Backend>], size: u32) -> Vec<u32> {
     let m = u64::from(size);
     let n = backends.len();
@@ -35,6 +43,18 @@ pub(crate) fn build(backends: &[Arc<Backend>], size: u32) -> Vec<u32> {
     if n == 0 || m == 0 {
         return Vec::new();
     }
+    let max_weight = backends.iter().map(|b| b.weight()).fold(0.0, f64::max);
+    // Weights are checked finite and positive when set; a degenerate set
+    // falls back to equal turns.
+    let relative: Vec<f64> = backends
+        .iter()
+        .map(|b| {
+            let w = b.weight() / max_weight;
+            if w.is_finite() && w > 0.0 { w } else { 1.0 }
+        })
+        .collect();
+    // Turns taken so far, in units of the largest weight.
+    let mut taken = vec![0.0f64; n];
     let perms: Vec<(u64, u64)> = backends
         .iter()
         .map(|b| {
@@ -45,8 +65,14 @@ pub(crate) fn build(backends: &[Arc<Backend>], size: u32) -> Vec<u32> {
         .collect();
     let mut next = vec![0u64; n];
     let mut filled = 0u64;
+    let mut round = 0.0f64;
     'fill: loop {
+        round += 1.0;
         for (i, &(offset, skip)) in perms.iter().enumerate() {
+            if round * relative[i] < taken[i] {
+                continue;
+            }
+            taken[i] += 1.0;
             let mut slot = (offset + next[i] * skip) % m;
             while table[slot as usize] != u32::MAX {
                 next[i] += 1;

@@ -55,7 +55,9 @@ pub enum Strategy {
         load_factor: Option<f64>,
     },
     /// Maglev's lookup table: `table_size` must be prime and should be well
-    /// above 100 × the number of backends. Ignores weights.
+    /// above 100 × the number of backends. Weights set how often each
+    /// backend takes its turn filling the table (as Envoy does), so key
+    /// shares follow weights; with equal weights it is the original table.
     Maglev {
         /// Slots in the table (65537 by default).
         table_size: u32,
