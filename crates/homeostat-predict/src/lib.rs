@@ -16,6 +16,7 @@ mod binning;
 pub mod classifier;
 pub mod eval;
 pub mod forest;
+pub mod gbdt;
 pub mod importance;
 pub mod logistic;
 pub mod persist;
@@ -25,6 +26,7 @@ mod tree;
 
 pub use classifier::ProbabilisticClassifier;
 pub use forest::{ClassWeight, MaxFeatures, RandomForest, RandomForestParams};
+pub use gbdt::{GradientBoosting, GradientBoostingParams};
 /// linfa's hyperparameter check (`params.check()`), re-exported for callers without a linfa dependency.
 pub use linfa::ParamGuard;
 pub use logistic::{Logistic, LogisticParams};

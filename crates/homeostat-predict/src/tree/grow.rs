@@ -1,6 +1,8 @@
-//! Growing one classification tree from binned features: at each node a
-//! weighted class histogram per candidate feature, scanned for the split of
-//! lowest Gini impurity, with missing values tried on both sides.
+//! Growing one tree from binned features: at each node a histogram per
+//! candidate feature, scanned for the best split, with missing values tried
+//! on both sides. The forest's classification trees minimise weighted Gini
+//! impurity; gradient boosting's regression trees take the Newton step of
+//! a second-order loss (gradients and hessians per row).
 
 use rand::Rng;
 
@@ -19,6 +21,27 @@ pub(crate) struct GrowParams {
     pub(crate) min_samples_leaf: usize,
     /// Features drawn (without replacement) per split.
     pub(crate) max_features: usize,
+    /// Most leaves: the open node of largest gain is split first (best-first
+    /// growth); `None` grows depth-first without a leaf limit.
+    pub(crate) max_leaf_nodes: Option<usize>,
+}
+
+/// What a tree learns from each row, besides its weight.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Response<'a> {
+    /// Classes: leaves hold the weighted fraction of `true`, splits lower
+    /// weighted Gini impurity.
+    Classes(&'a [bool]),
+    /// Gradients of a loss (the row weights are its hessians): leaves hold
+    /// `-shrinkage * G / (H + l2)`, splits raise `G² / (H + l2)`.
+    Gradients {
+        /// Per-row gradient.
+        gradients: &'a [f64],
+        /// L2 penalty on leaf values.
+        l2: f64,
+        /// Factor on every leaf value (the learning rate).
+        shrinkage: f64,
+    },
 }
 
 /// Training data shared by every tree of a forest.
@@ -28,11 +51,12 @@ pub(crate) struct Grower<'a> {
     /// Feature-major codes, `codes[f * n_rows + row]`.
     codes: &'a [u8],
     n_rows: usize,
-    targets: &'a [bool],
+    response: Response<'a>,
     params: GrowParams,
 }
 
-/// Weighted class counts of a set of samples.
+/// Sums over a set of samples: for classes the weight and the weight of
+/// `true` rows; for gradients the hessians and the gradients.
 #[derive(Debug, Clone, Copy, Default)]
 struct Stats {
     weight: f64,
@@ -41,12 +65,6 @@ struct Stats {
 }
 
 impl Stats {
-    /// Sum of squared class weights over the total: the larger, the purer.
-    fn purity(self) -> f64 {
-        let negative = self.weight - self.positive;
-        (self.positive * self.positive + negative * negative) / self.weight
-    }
-
     fn minus(self, other: Stats) -> Stats {
         Stats {
             weight: self.weight - other.weight,
@@ -71,8 +89,20 @@ struct Split {
     /// Bins `0..=bin` go left.
     bin: usize,
     missing_left: bool,
-    /// Decrease of weighted Gini impurity.
+    /// Decrease of weighted Gini impurity, or increase of `G² / (H + l2)`.
     gain: f64,
+}
+
+/// A node waiting to be split: its samples, depth, leaf value and (for
+/// best-first growth) its best split.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    start: usize,
+    end: usize,
+    depth: usize,
+    at: usize,
+    value: f64,
+    split: Option<Split>,
 }
 
 impl<'a> Grower<'a> {
@@ -80,20 +110,57 @@ impl<'a> Grower<'a> {
     pub(crate) fn new(
         binner: &'a Binner,
         codes: &'a [u8],
-        targets: &'a [bool],
+        response: Response<'a>,
         params: GrowParams,
     ) -> Self {
+        let n_rows = match response {
+            Response::Classes(t) => t.len(),
+            Response::Gradients { gradients, .. } => gradients.len(),
+        };
         Self {
             binner,
             codes,
-            n_rows: targets.len(),
-            targets,
+            n_rows,
+            response,
             params,
         }
     }
 
+    /// The larger, the better the samples are fitted by one leaf value:
+    /// the sum of squared class weights over the total weight, or
+    /// `G² / (H + l2)`.
+    fn score(&self, s: Stats) -> f64 {
+        match self.response {
+            Response::Classes(_) => {
+                let negative = s.weight - s.positive;
+                (s.positive * s.positive + negative * negative) / s.weight
+            }
+            Response::Gradients { l2, .. } => s.positive * s.positive / (s.weight + l2),
+        }
+    }
+
+    /// The prediction of a leaf with these sums.
+    fn leaf_value(&self, s: Stats) -> f64 {
+        match self.response {
+            Response::Classes(_) if s.weight > 0.0 => s.positive / s.weight,
+            Response::Classes(_) => 0.0,
+            Response::Gradients { l2, shrinkage, .. } => {
+                let v = -shrinkage * s.positive / (s.weight + l2);
+                if v.is_finite() { v } else { 0.0 }
+            }
+        }
+    }
+
+    /// Nothing left to learn: one class only (gradients are never pure).
+    fn pure(&self, s: Stats) -> bool {
+        match self.response {
+            Response::Classes(_) => s.positive <= 0.0 || s.positive >= s.weight,
+            Response::Gradients { .. } => s.weight <= 0.0,
+        }
+    }
+
     /// Grows a tree on the rows of positive `weights` (bootstrap count times
-    /// class weight) and adds each split's impurity decrease to
+    /// class weight, or hessians) and adds each split's gain to
     /// `importance[feature]`.
     pub(crate) fn grow(
         &self,
@@ -107,57 +174,115 @@ impl<'a> Grower<'a> {
         let n_features = self.binner.n_features();
         let mut order: Vec<usize> = (0..n_features).collect();
         let mut nodes = vec![leaf(0.0)];
-        // (first sample, end, depth, node)
-        let mut stack = vec![(0usize, samples.len(), 0usize, 0usize)];
-        while let Some((start, end, depth, at)) = stack.pop() {
-            let here = &mut samples[start..end];
-            let stats = self.stats(here, weights);
-            let value = if stats.weight > 0.0 {
-                stats.positive / stats.weight
-            } else {
-                0.0
+        let best_first = self.params.max_leaf_nodes.is_some();
+        let root = Open {
+            start: 0,
+            end: samples.len(),
+            depth: 0,
+            at: 0,
+            value: 0.0,
+            split: None,
+        };
+        let mut open = vec![root];
+        if best_first {
+            open[0] = self.evaluate(root, &samples, weights, &mut nodes, &mut order, rng);
+        }
+        let mut leaves = 1;
+        loop {
+            let next = match self.params.max_leaf_nodes {
+                // Best-first: the open node whose split gains most.
+                Some(max) if leaves < max => open
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, o)| o.split.map(|s| (k, s.gain)))
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(k, _)| open.swap_remove(k)),
+                Some(_) => None,
+                // Depth-first: evaluate when popped (this order of random
+                // draws is the forest's).
+                None => open
+                    .pop()
+                    .map(|o| self.evaluate(o, &samples, weights, &mut nodes, &mut order, rng)),
             };
-            nodes[at] = leaf(value);
-            let p = self.params;
-            let pure = stats.positive <= 0.0 || stats.positive >= stats.weight;
-            if depth >= p.max_depth
-                || (stats.count as usize) < p.min_samples_split.max(2 * p.min_samples_leaf)
-                || pure
-            {
-                continue;
-            }
-            let Some(split) = self.best_split(here, weights, stats, &mut order, rng) else {
-                continue;
-            };
+            let Some(node) = next else { break };
+            let Some(split) = node.split else { continue };
             if let Some(slot) = importance.get_mut(split.feature) {
                 *slot += split.gain;
             }
-            let n_left = self.partition(here, split);
+            let n_left = self.partition(&mut samples[node.start..node.end], split);
             let (left, right) = (nodes.len(), nodes.len() + 1);
             nodes.push(leaf(0.0));
             nodes.push(leaf(0.0));
-            nodes[at] = Node {
+            nodes[node.at] = Node {
                 threshold: self.binner.edge(split.feature, split.bin),
                 feature: split.feature as u32,
                 left: left as u32,
                 right: right as u32,
                 missing_left: split.missing_left,
-                value,
+                value: node.value,
             };
-            stack.push((start + n_left, end, depth + 1, right));
-            stack.push((start, start + n_left, depth + 1, left));
+            leaves += 1;
+            let mid = node.start + n_left;
+            let children = [(mid, node.end, right), (node.start, mid, left)];
+            for (start, end, at) in children {
+                let child = Open {
+                    start,
+                    end,
+                    depth: node.depth + 1,
+                    at,
+                    value: 0.0,
+                    split: None,
+                };
+                open.push(if best_first {
+                    self.evaluate(child, &samples, weights, &mut nodes, &mut order, rng)
+                } else {
+                    child
+                });
+            }
         }
         Tree::new(nodes)
+    }
+
+    /// Writes the node's leaf value and finds its best split, unless a
+    /// stopping rule holds.
+    fn evaluate(
+        &self,
+        mut node: Open,
+        samples: &[u32],
+        weights: &[f64],
+        nodes: &mut [Node],
+        order: &mut [usize],
+        rng: &mut impl Rng,
+    ) -> Open {
+        let here = &samples[node.start..node.end];
+        let stats = self.stats(here, weights);
+        node.value = self.leaf_value(stats);
+        if let Some(slot) = nodes.get_mut(node.at) {
+            *slot = leaf(node.value);
+        }
+        let p = self.params;
+        node.split = if node.depth >= p.max_depth
+            || (stats.count as usize) < p.min_samples_split.max(2 * p.min_samples_leaf)
+            || self.pure(stats)
+        {
+            None
+        } else {
+            self.best_split(here, weights, stats, order, rng)
+        };
+        node
     }
 
     fn stats(&self, samples: &[u32], weights: &[f64]) -> Stats {
         let mut s = Stats::default();
         for &i in samples {
-            let w = weights[i as usize];
+            let i = i as usize;
+            let w = weights[i];
             s.weight += w;
-            if self.targets[i as usize] {
-                s.positive += w;
-            }
+            s.positive += match self.response {
+                Response::Classes(t) if t[i] => w,
+                Response::Classes(_) => 0.0,
+                Response::Gradients { gradients, .. } => gradients[i],
+            };
             s.count += 1;
         }
         s
@@ -173,7 +298,7 @@ impl<'a> Grower<'a> {
         order: &mut [usize],
         rng: &mut impl Rng,
     ) -> Option<Split> {
-        let parent = total.purity();
+        let parent = self.score(total);
         let mut best: Option<Split> = None;
         let mut hist = [Stats::default(); 256];
         for k in 0..order.len() {
@@ -185,15 +310,29 @@ impl<'a> Grower<'a> {
             let feature = order[k];
             hist.fill(Stats::default());
             let column = &self.codes[feature * self.n_rows..(feature + 1) * self.n_rows];
-            for &i in samples {
-                let i = i as usize;
-                let h = &mut hist[column[i] as usize];
-                let w = weights[i];
-                h.weight += w;
-                if self.targets[i] {
-                    h.positive += w;
+            // One loop per response, so the inner loop has no match.
+            match self.response {
+                Response::Classes(targets) => {
+                    for &i in samples {
+                        let i = i as usize;
+                        let h = &mut hist[column[i] as usize];
+                        let w = weights[i];
+                        h.weight += w;
+                        if targets[i] {
+                            h.positive += w;
+                        }
+                        h.count += 1;
+                    }
                 }
-                h.count += 1;
+                Response::Gradients { gradients, .. } => {
+                    for &i in samples {
+                        let i = i as usize;
+                        let h = &mut hist[column[i] as usize];
+                        h.weight += weights[i];
+                        h.positive += gradients[i];
+                        h.count += 1;
+                    }
+                }
             }
             self.scan(feature, &hist, total, parent, &mut best);
         }
@@ -232,7 +371,7 @@ impl<'a> Grower<'a> {
                 if l.count < min_leaf || r.count < min_leaf || l.weight <= 0.0 || r.weight <= 0.0 {
                     continue;
                 }
-                let gain = l.purity() + r.purity() - parent;
+                let gain = self.score(l) + self.score(r) - parent;
                 if gain > min_gain && best.is_none_or(|b| gain > b.gain) {
                     // Without missing values here, they follow the heavier side.
                     let missing_left = if missing.count == 0 {
