@@ -405,7 +405,7 @@ impl ValidRandomForestParams {
                 *w *= if t { w_pos } else { w_neg };
             }
             let mut importance = vec![0.0; n_features];
-            let tree = grower.grow(&weights, &mut rng, &mut importance)?;
+            let tree = grower.grow(&weights, &mut rng, &mut importance, None)?;
             let total: f64 = importance.iter().sum();
             if total > 0.0 {
                 importance.iter_mut().for_each(|v| *v /= total);

@@ -391,9 +391,9 @@ impl ValidGradientBoostingParams {
             };
             let grower = Grower::new(&binner, &codes, response, grow);
             let mut gain = vec![0.0; n_features];
-            let tree = grower.grow(&hessians, &mut rng, &mut gain)?;
+            // The grower adds each training row's leaf value to its raw score.
+            let tree = grower.grow(&hessians, &mut rng, &mut gain, Some(&mut raw))?;
             let one = std::slice::from_ref(&tree);
-            add_to(&mut raw, &sum_trees(one, x_fit.view()));
             let early = self.n_iter_no_change > 0;
             if early {
                 add_to(&mut raw_held, &sum_trees(one, x_held.view()));
@@ -455,3 +455,51 @@ fn refuse_infinite(x: ArrayView2<'_, f64>) -> Result<()> {
 }
 
 crate::classifier::linfa_classifier!(ValidGradientBoostingParams => GradientBoosting);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// The raw scores updated from the grower's leaves are what the fitted
+    /// tree predicts for the same rows, missing values included.
+    #[test]
+    fn leaf_updates_match_tree_predictions() {
+        let x = Array2::from_shape_fn((500, 3), |(i, j)| {
+            if (i + j) % 17 == 0 {
+                f64::NAN
+            } else {
+                ((i * (j + 5)) % 31) as f64
+            }
+        });
+        let gradients: Vec<f64> = (0..500).map(|i| ((i * 7) % 11) as f64 - 5.0).collect();
+        let hessians = vec![1.0; 500];
+        let binner = Binner::fit(x.view(), 32).unwrap();
+        let codes = binner.codes(x.view());
+        let response = Response::Gradients {
+            gradients: &gradients,
+            l2: 1.0,
+            shrinkage: 0.5,
+        };
+        let params = GrowParams {
+            max_depth: 6,
+            min_samples_split: 10,
+            min_samples_leaf: 5,
+            max_features: 3,
+            max_leaf_nodes: Some(12),
+        };
+        let grower = Grower::new(&binner, &codes, response, params);
+        let mut fitted = vec![0.0; 500];
+        let mut gain = vec![0.0; 3];
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let tree = grower
+            .grow(&hessians, &mut rng, &mut gain, Some(&mut fitted))
+            .unwrap();
+        assert_eq!(tree.nodes().iter().filter(|n| n.left == 0).count(), 12);
+        let predicted = sum_trees(std::slice::from_ref(&tree), x.view());
+        for (a, b) in fitted.iter().zip(&predicted) {
+            assert_eq!(a, b);
+        }
+        assert!(gain.iter().sum::<f64>() > 0.0);
+    }
+}

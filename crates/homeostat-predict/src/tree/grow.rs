@@ -94,8 +94,9 @@ struct Split {
 }
 
 /// A node waiting to be split: its samples, depth, leaf value and (for
-/// best-first growth) its best split.
-#[derive(Debug, Clone, Copy)]
+/// best-first growth) its best split and its histograms, from which a
+/// child's are the parent's minus its sibling's.
+#[derive(Debug, Clone)]
 struct Open {
     start: usize,
     end: usize,
@@ -103,6 +104,22 @@ struct Open {
     at: usize,
     value: f64,
     split: Option<Split>,
+    /// Best-first only: `hist[f * 256 + code]` for every feature `f`.
+    hist: Vec<Stats>,
+}
+
+impl Open {
+    fn new(start: usize, end: usize, depth: usize, at: usize) -> Self {
+        Self {
+            start,
+            end,
+            depth,
+            at,
+            value: 0.0,
+            split: None,
+            hist: Vec::new(),
+        }
+    }
 }
 
 impl<'a> Grower<'a> {
@@ -160,13 +177,19 @@ impl<'a> Grower<'a> {
     }
 
     /// Grows a tree on the rows of positive `weights` (bootstrap count times
-    /// class weight, or hessians) and adds each split's gain to
-    /// `importance[feature]`.
+    /// class weight, or hessians), adds each split's gain to
+    /// `importance[feature]` and, when given, each row's leaf value to
+    /// `fitted[row]`.
+    ///
+    /// Without a leaf limit the tree grows depth-first, drawing
+    /// `max_features` features per split; with one it grows best-first and
+    /// scans every feature, building only the smaller child's histograms.
     pub(crate) fn grow(
         &self,
         weights: &[f64],
         rng: &mut impl Rng,
         importance: &mut [f64],
+        mut fitted: Option<&mut [f64]>,
     ) -> Result<Tree> {
         let mut samples: Vec<u32> = (0..self.n_rows as u32)
             .filter(|&i| weights.get(i as usize).is_some_and(|&w| w > 0.0))
@@ -174,18 +197,12 @@ impl<'a> Grower<'a> {
         let n_features = self.binner.n_features();
         let mut order: Vec<usize> = (0..n_features).collect();
         let mut nodes = vec![leaf(0.0)];
-        let best_first = self.params.max_leaf_nodes.is_some();
-        let root = Open {
-            start: 0,
-            end: samples.len(),
-            depth: 0,
-            at: 0,
-            value: 0.0,
-            split: None,
-        };
-        let mut open = vec![root];
-        if best_first {
-            open[0] = self.evaluate(root, &samples, weights, &mut nodes, &mut order, rng);
+        let mut scratch: Vec<u32> = Vec::new();
+        let mut open = vec![Open::new(0, samples.len(), 0, 0)];
+        if self.params.max_leaf_nodes.is_some() {
+            let hist = self.histograms(&samples, weights);
+            let root = open.swap_remove(0);
+            open.push(self.evaluate_all(root, hist, &mut nodes));
         }
         let mut leaves = 1;
         loop {
@@ -204,12 +221,15 @@ impl<'a> Grower<'a> {
                     .pop()
                     .map(|o| self.evaluate(o, &samples, weights, &mut nodes, &mut order, rng)),
             };
-            let Some(node) = next else { break };
-            let Some(split) = node.split else { continue };
+            let Some(mut node) = next else { break };
+            let Some(split) = node.split else {
+                add_leaf(&mut fitted, &samples[node.start..node.end], node.value);
+                continue;
+            };
             if let Some(slot) = importance.get_mut(split.feature) {
                 *slot += split.gain;
             }
-            let n_left = self.partition(&mut samples[node.start..node.end], split);
+            let n_left = self.partition(&mut samples[node.start..node.end], split, &mut scratch);
             let (left, right) = (nodes.len(), nodes.len() + 1);
             nodes.push(leaf(0.0));
             nodes.push(leaf(0.0));
@@ -223,24 +243,80 @@ impl<'a> Grower<'a> {
             };
             leaves += 1;
             let mid = node.start + n_left;
-            let children = [(mid, node.end, right), (node.start, mid, left)];
-            for (start, end, at) in children {
-                let child = Open {
-                    start,
-                    end,
-                    depth: node.depth + 1,
-                    at,
-                    value: 0.0,
-                    split: None,
-                };
-                open.push(if best_first {
-                    self.evaluate(child, &samples, weights, &mut nodes, &mut order, rng)
-                } else {
-                    child
-                });
+            let depth = node.depth + 1;
+            let (l, r) = (
+                Open::new(node.start, mid, depth, left),
+                Open::new(mid, node.end, depth, right),
+            );
+            if node.hist.is_empty() {
+                open.push(r);
+                open.push(l);
+                continue;
             }
+            // The smaller child's histograms by a pass over its samples,
+            // the larger one's by subtraction.
+            let (small, large) = if n_left <= node.end - mid {
+                (l, r)
+            } else {
+                (r, l)
+            };
+            let small_hist = self.histograms(&samples[small.start..small.end], weights);
+            let mut large_hist = std::mem::take(&mut node.hist);
+            for (h, s) in large_hist.iter_mut().zip(&small_hist) {
+                *h = h.minus(*s);
+            }
+            open.push(self.evaluate_all(small, small_hist, &mut nodes));
+            open.push(self.evaluate_all(large, large_hist, &mut nodes));
+        }
+        // Best-first: the nodes still open are leaves.
+        for node in &open {
+            add_leaf(&mut fitted, &samples[node.start..node.end], node.value);
         }
         Tree::new(nodes)
+    }
+
+    /// The histograms of every feature over `samples`.
+    fn histograms(&self, samples: &[u32], weights: &[f64]) -> Vec<Stats> {
+        let n_features = self.binner.n_features();
+        let mut hist = vec![Stats::default(); n_features * 256];
+        for (feature, hist) in hist.chunks_exact_mut(256).enumerate() {
+            self.histogram(feature, samples, weights, hist);
+        }
+        hist
+    }
+
+    /// [`Grower::evaluate`] from the node's histograms, over every feature.
+    fn evaluate_all(&self, mut node: Open, hist: Vec<Stats>, nodes: &mut [Node]) -> Open {
+        let stats = hist
+            .get(..256)
+            .unwrap_or_default()
+            .iter()
+            .fold(Stats::default(), |a, &b| a.plus(b));
+        node.value = self.leaf_value(stats);
+        if let Some(slot) = nodes.get_mut(node.at) {
+            *slot = leaf(node.value);
+        }
+        if self.stops(node.depth, stats) {
+            return node;
+        }
+        let parent = self.score(stats);
+        let mut best = None;
+        for (feature, h) in hist.chunks_exact(256).enumerate() {
+            self.scan(feature, h, stats, parent, &mut best);
+        }
+        node.split = best;
+        if best.is_some() {
+            node.hist = hist;
+        }
+        node
+    }
+
+    /// A stopping rule holds: depth, too few samples, or nothing to learn.
+    fn stops(&self, depth: usize, stats: Stats) -> bool {
+        let p = self.params;
+        depth >= p.max_depth
+            || (stats.count as usize) < p.min_samples_split.max(2 * p.min_samples_leaf)
+            || self.pure(stats)
     }
 
     /// Writes the node's leaf value and finds its best split, unless a
@@ -260,15 +336,9 @@ impl<'a> Grower<'a> {
         if let Some(slot) = nodes.get_mut(node.at) {
             *slot = leaf(node.value);
         }
-        let p = self.params;
-        node.split = if node.depth >= p.max_depth
-            || (stats.count as usize) < p.min_samples_split.max(2 * p.min_samples_leaf)
-            || self.pure(stats)
-        {
-            None
-        } else {
-            self.best_split(here, weights, stats, order, rng)
-        };
+        if !self.stops(node.depth, stats) {
+            node.split = self.best_split(here, weights, stats, order, rng);
+        }
         node
     }
 
@@ -309,46 +379,56 @@ impl<'a> Grower<'a> {
             order.swap(k, pick);
             let feature = order[k];
             hist.fill(Stats::default());
-            let column = &self.codes[feature * self.n_rows..(feature + 1) * self.n_rows];
-            // One loop per response, so the inner loop has no match.
-            match self.response {
-                Response::Classes(targets) => {
-                    for &i in samples {
-                        let i = i as usize;
-                        let h = &mut hist[column[i] as usize];
-                        let w = weights[i];
-                        h.weight += w;
-                        if targets[i] {
-                            h.positive += w;
-                        }
-                        h.count += 1;
-                    }
-                }
-                Response::Gradients { gradients, .. } => {
-                    for &i in samples {
-                        let i = i as usize;
-                        let h = &mut hist[column[i] as usize];
-                        h.weight += weights[i];
-                        h.positive += gradients[i];
-                        h.count += 1;
-                    }
-                }
-            }
+            self.histogram(feature, samples, weights, &mut hist);
             self.scan(feature, &hist, total, parent, &mut best);
         }
         best
+    }
+
+    /// Adds the samples' sums per code of one feature to `hist` (256 long).
+    fn histogram(&self, feature: usize, samples: &[u32], weights: &[f64], hist: &mut [Stats]) {
+        let column = &self.codes[feature * self.n_rows..(feature + 1) * self.n_rows];
+        let Some(hist) = hist.get_mut(..256) else {
+            return;
+        };
+        // One loop per response, so the inner loop has no match.
+        match self.response {
+            Response::Classes(targets) => {
+                for &i in samples {
+                    let i = i as usize;
+                    let h = &mut hist[column[i] as usize];
+                    let w = weights[i];
+                    h.weight += w;
+                    if targets[i] {
+                        h.positive += w;
+                    }
+                    h.count += 1;
+                }
+            }
+            Response::Gradients { gradients, .. } => {
+                for &i in samples {
+                    let i = i as usize;
+                    let h = &mut hist[column[i] as usize];
+                    h.weight += weights[i];
+                    h.positive += gradients[i];
+                    h.count += 1;
+                }
+            }
+        }
     }
 
     /// Every cut between value bins, with missing values left and right.
     fn scan(
         &self,
         feature: usize,
-        hist: &[Stats; 256],
+        hist: &[Stats],
         total: Stats,
         parent: f64,
         best: &mut Option<Split>,
     ) {
-        let missing = hist[MISSING as usize];
+        let Some(&missing) = hist.get(MISSING as usize) else {
+            return;
+        };
         let n_bins = self.binner.n_bins(feature).min(MISSING as usize);
         let min_leaf = self.params.min_samples_leaf.max(1) as u32;
         let min_gain = 1e-12 * total.weight;
@@ -390,8 +470,10 @@ impl<'a> Grower<'a> {
         }
     }
 
-    /// Moves the samples going left to the front; returns how many they are.
-    fn partition(&self, samples: &mut [u32], split: Split) -> usize {
+    /// Moves the samples going left to the front, keeping the order on
+    /// each side (rows stay in increasing order, which keeps the histogram
+    /// passes' reads close together); returns how many go left.
+    fn partition(&self, samples: &mut [u32], split: Split, scratch: &mut Vec<u32>) -> usize {
         let column = &self.codes[split.feature * self.n_rows..(split.feature + 1) * self.n_rows];
         let goes_left = |i: u32| {
             let c = column[i as usize];
@@ -401,14 +483,30 @@ impl<'a> Grower<'a> {
                 c as usize <= split.bin
             }
         };
+        scratch.clear();
         let mut n_left = 0;
         for k in 0..samples.len() {
-            if goes_left(samples[k]) {
-                samples.swap(n_left, k);
+            let i = samples[k];
+            if goes_left(i) {
+                samples[n_left] = i;
                 n_left += 1;
+            } else {
+                scratch.push(i);
             }
         }
+        samples[n_left..].copy_from_slice(scratch);
         n_left
+    }
+}
+
+/// Adds a leaf's value to the fitted value of each of its samples.
+fn add_leaf(fitted: &mut Option<&mut [f64]>, samples: &[u32], value: f64) {
+    if let Some(fitted) = fitted {
+        for &i in samples {
+            if let Some(f) = fitted.get_mut(i as usize) {
+                *f += value;
+            }
+        }
     }
 }
 
