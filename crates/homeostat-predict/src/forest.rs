@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::binning::{Binner, MAX_BINS};
 use crate::classifier::{ProbabilisticClassifier, check_feature_count, check_training};
 use crate::error::{Error, Result};
-use crate::tree::{GrowParams, Grower, Response, Tree, sum_trees};
+use crate::tree::{Ensemble, GrowParams, Grower, Response, Tree};
 
 /// How many features each split draws, like scikit-learn's `max_features`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -289,7 +289,7 @@ pub struct RandomForest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct ForestParts {
     n_features: usize,
-    trees: Vec<Tree>,
+    trees: Ensemble,
     importance: Vec<f64>,
 }
 
@@ -356,7 +356,7 @@ impl ProbabilisticClassifier for RandomForest {
         check_feature_count(self.parts.n_features, x)?;
         let trees = &self.parts.trees;
         let scale = 1.0 / trees.len() as f64;
-        Ok(sum_trees(trees, x) * scale)
+        Ok(trees.sum(x) * scale)
     }
 }
 
@@ -429,7 +429,11 @@ impl ValidRandomForestParams {
         Ok(RandomForest {
             parts: ForestParts {
                 n_features,
-                trees: fitted.into_iter().map(|(t, _)| t).collect(),
+                trees: fitted
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect::<Vec<_>>()
+                    .into(),
                 importance,
             },
         })

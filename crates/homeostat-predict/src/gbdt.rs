@@ -32,7 +32,7 @@ use crate::binning::{Binner, MAX_BINS};
 use crate::classifier::{ProbabilisticClassifier, check_feature_count, check_training};
 use crate::error::{Error, Result};
 use crate::forest::{ClassWeight, invalid};
-use crate::tree::{GrowParams, Grower, Response, Tree, sum_trees};
+use crate::tree::{Ensemble, GrowParams, Grower, Response, Tree, sum_trees};
 
 /// Hyperparameters of a [`GradientBoosting`] model, checked into
 /// [`ValidGradientBoostingParams`] (linfa's `ParamGuard`).
@@ -215,7 +215,7 @@ struct BoostedParts {
     n_features: usize,
     /// Log-odds before the first tree (the weighted prior).
     base_score: f64,
-    trees: Vec<Tree>,
+    trees: Ensemble,
     importance: Vec<f64>,
 }
 
@@ -268,7 +268,7 @@ impl GradientBoosting {
 
     /// Log-odds of the raw scores: base score plus the trees' sum.
     fn raw_scores(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
-        sum_trees(&self.parts.trees, x) + self.parts.base_score
+        self.parts.trees.sum(x) + self.parts.base_score
     }
 }
 
@@ -429,7 +429,7 @@ impl ValidGradientBoostingParams {
             parts: BoostedParts {
                 n_features,
                 base_score,
-                trees,
+                trees: trees.into(),
                 importance,
             },
         })

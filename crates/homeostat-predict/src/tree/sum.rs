@@ -28,7 +28,7 @@ pub(crate) fn sum_trees(trees: &[Tree], x: ArrayView2<'_, f64>) -> Array1<f64> {
         let out = out.into_slice().unwrap_or_default();
         if out.len() < 4 {
             for (o, row) in out.iter_mut().zip(data.chunks_exact(nf.max(1))) {
-                *o = trees.iter().map(|t| t.predict_row(row)).sum();
+                *o = Tree::sum_lanes(trees, row);
             }
         } else {
             for tree in trees {
