@@ -21,6 +21,7 @@ pub mod importance;
 pub mod logistic;
 pub mod persist;
 pub mod pipeline;
+pub mod ridge;
 pub mod train;
 mod tree;
 
