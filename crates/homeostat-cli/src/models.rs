@@ -14,8 +14,8 @@ use homeostat::metrics::{Feature, InsideFaults, Supervised, WindowFeatures};
 use homeostat::predict::eval::{Confusion, evaluate_events, pr_auc, roc_auc};
 use homeostat::predict::persist::{load_file, save_file};
 use homeostat::predict::{
-    AlarmSpec, ClassWeight, FaultPredictor, FeaturePipeline, Logistic, MaxFeatures, ModelSpec,
-    ParamGuard, ProbabilisticClassifier, RandomForest, train_predictor,
+    AlarmSpec, ClassWeight, FaultPredictor, FeaturePipeline, GradientBoosting, Logistic,
+    MaxFeatures, ModelSpec, ParamGuard, ProbabilisticClassifier, RandomForest, train_predictor,
 };
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::Serialize;
@@ -41,6 +41,8 @@ enum ModelKind {
     Forest,
     /// Logistic regression (linfa-logistic).
     Logistic,
+    /// Gradient-boosted trees (histogram splits, logistic loss, early stopping).
+    Gbdt,
 }
 
 /// Hyperparameters shared by `train` and `fit-eval`.
@@ -49,9 +51,12 @@ struct ModelArgs {
     /// The model to fit.
     #[arg(long, value_enum, default_value_t = ModelKind::Forest)]
     model: ModelKind,
-    /// Trees of a forest.
+    /// Trees of a forest; most boosting rounds of gbdt.
     #[arg(long, default_value_t = 100)]
     trees: usize,
+    /// Shrinkage of each gbdt tree, in (0, 1].
+    #[arg(long, default_value_t = 0.1)]
+    learning_rate: f64,
     /// Deepest split level of a tree.
     #[arg(long, default_value_t = 10)]
     max_depth: usize,
@@ -61,14 +66,35 @@ struct ModelArgs {
     /// Weigh the classes so rare faults count as much as the healthy rows.
     #[arg(long)]
     balanced: bool,
+    /// Turn off gbdt's early stopping (on by default, on a seeded 10 % validation split).
+    #[arg(long)]
+    no_early_stopping: bool,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 42)]
     seed: u64,
 }
 
 impl ModelArgs {
+    fn class_weight(&self) -> ClassWeight {
+        if self.balanced {
+            ClassWeight::Balanced
+        } else {
+            ClassWeight::Uniform
+        }
+    }
+
     fn spec(&self) -> anyhow::Result<ModelSpec> {
         Ok(match self.model {
+            ModelKind::Gbdt => ModelSpec::Gbdt(
+                GradientBoosting::params()
+                    .n_trees(self.trees)
+                    .learning_rate(self.learning_rate)
+                    .max_depth(self.max_depth)
+                    .class_weight(self.class_weight())
+                    .n_iter_no_change(if self.no_early_stopping { 0 } else { 10 })
+                    .seed(self.seed)
+                    .check()?,
+            ),
             ModelKind::Forest => {
                 let max_features: MaxFeatures = self.max_features.parse()?;
                 ModelSpec::Forest(
@@ -76,11 +102,7 @@ impl ModelArgs {
                         .n_trees(self.trees)
                         .max_depth(self.max_depth)
                         .max_features(max_features)
-                        .class_weight(if self.balanced {
-                            ClassWeight::Balanced
-                        } else {
-                            ClassWeight::Uniform
-                        })
+                        .class_weight(self.class_weight())
                         .seed(self.seed)
                         .check()?,
                 )
@@ -428,6 +450,7 @@ fn fit_eval(args: &FitEvalArgs) -> anyhow::Result<()> {
     let model: Box<dyn ProbabilisticClassifier> = match args.model.spec()? {
         ModelSpec::Forest(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
         ModelSpec::Logistic(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
+        ModelSpec::Gbdt(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
         _ => bail!("model not available"),
     };
     let fit_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -137,6 +137,41 @@ fn train_predict_evaluate_on_a_simulated_trace() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load model"));
+
+    // Gradient boosting trains and predicts through the same commands.
+    let gbdt = dir.path().join("gbdt.json");
+    let text = ok(&homeostat()
+        .args(["train", "--trace"])
+        .arg(&csv)
+        .arg("--labels")
+        .arg(&labels)
+        .args([
+            "--model",
+            "gbdt",
+            "--trees",
+            "30",
+            "--learning-rate",
+            "0.2",
+            "--out",
+        ])
+        .arg(&gbdt)
+        .output()
+        .unwrap());
+    assert!(text.contains("trained Gbdt"), "{text}");
+    assert!(std::fs::read_to_string(&gbdt).unwrap().contains("gbdt"));
+    ok(&homeostat()
+        .args(["predict", "--model"])
+        .arg(&gbdt)
+        .arg("--trace")
+        .arg(&csv)
+        .arg("--out")
+        .arg(&probs)
+        .output()
+        .unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&probs).unwrap().lines().count(),
+        8 * 60 + 1
+    );
 }
 
 #[test]
@@ -159,10 +194,19 @@ fn fit_eval_prints_one_json_object() {
         path
     };
     let (train, test) = (write("train.csv", 0..400), write("test.csv", 400..600));
-    for model in ["forest", "logistic"] {
+    for model in ["forest", "logistic", "gbdt"] {
         let out = homeostat()
             .args([
-                "fit-eval", "--target", "label", "--trees", "20", "--json", "--model", model,
+                "fit-eval",
+                "--target",
+                "label",
+                "--trees",
+                "20",
+                "--json",
+                "--model",
+                model,
+                "--learning-rate",
+                "0.3",
                 "--train",
             ])
             .arg(&train)

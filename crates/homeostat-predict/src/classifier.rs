@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 /// A binary classifier that gives the probability of the positive class
 /// (a fault starts within the horizon).
 ///
-/// Implemented by [`RandomForest`](crate::RandomForest) and
+/// Implemented by [`RandomForest`](crate::RandomForest),
+/// [`GradientBoosting`](crate::GradientBoosting) and
 /// [`Logistic`](crate::Logistic); each also implements linfa's `Fit` (on
 /// its params) and `PredictInplace` (labels at p > 0.5).
 pub trait ProbabilisticClassifier {

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::binning::{Binner, MAX_BINS};
 use crate::classifier::{ProbabilisticClassifier, check_feature_count, check_training};
 use crate::error::{Error, Result};
-use crate::tree::{BLOCK, GrowParams, Grower, Tree};
+use crate::tree::{Ensemble, GrowParams, Grower, Response, Tree};
 
 /// How many features each split draws, like scikit-learn's `max_features`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -105,8 +105,18 @@ pub enum ClassWeight {
 }
 
 impl ClassWeight {
+    /// Refuses a non-positive or non-finite fault weight.
+    pub(crate) fn check(self) -> Result<()> {
+        match self {
+            ClassWeight::Positive(w) if !(w.is_finite() && w > 0.0) => {
+                Err(invalid("class_weight", format!("{w} must be positive")))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Weights of (healthy, fault) rows for targets `y`.
-    fn weights(self, y: &[bool]) -> (f64, f64) {
+    pub(crate) fn weights(self, y: &[bool]) -> (f64, f64) {
         match self {
             ClassWeight::Uniform => (1.0, 1.0),
             ClassWeight::Positive(w) => (1.0, w),
@@ -211,7 +221,7 @@ impl RandomForestParams {
     }
 }
 
-fn invalid(name: &'static str, reason: String) -> Error {
+pub(crate) fn invalid(name: &'static str, reason: String) -> Error {
     Error::InvalidParameter { name, reason }
 }
 
@@ -251,11 +261,7 @@ impl ParamGuard for RandomForestParams {
             }
             _ => {}
         }
-        if let ClassWeight::Positive(w) = p.class_weight
-            && !(w.is_finite() && w > 0.0)
-        {
-            return Err(invalid("class_weight", format!("{w} must be positive")));
-        }
+        p.class_weight.check()?;
         if !(2..=MAX_BINS).contains(&p.max_bins) {
             return Err(invalid(
                 "max_bins",
@@ -283,7 +289,7 @@ pub struct RandomForest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct ForestParts {
     n_features: usize,
-    trees: Vec<Tree>,
+    trees: Ensemble,
     importance: Vec<f64>,
 }
 
@@ -350,38 +356,7 @@ impl ProbabilisticClassifier for RandomForest {
         check_feature_count(self.parts.n_features, x)?;
         let trees = &self.parts.trees;
         let scale = 1.0 / trees.len() as f64;
-        let mut out = Array1::zeros(x.nrows());
-        let mut rows: Vec<f64> = Vec::new();
-        // Blocks of rows walk each tree in turn: the tree stays in cache
-        // and the rows' independent paths overlap their memory latency.
-        let nf = x.ncols();
-        for (block, out) in x
-            .axis_chunks_iter(ndarray::Axis(0), BLOCK)
-            .zip(out.axis_chunks_iter_mut(ndarray::Axis(0), BLOCK))
-        {
-            let data: &[f64] = match block.as_slice() {
-                Some(s) => s,
-                None => {
-                    rows.clear();
-                    rows.extend(block.iter().copied());
-                    &rows
-                }
-            };
-            let out = out.into_slice().unwrap_or_default();
-            if out.len() < 4 {
-                for (o, row) in out.iter_mut().zip(data.chunks_exact(nf.max(1))) {
-                    *o = trees.iter().map(|t| t.predict_row(row)).sum();
-                }
-            } else {
-                for tree in trees {
-                    tree.add_block(data, nf, out);
-                }
-            }
-            for o in out.iter_mut() {
-                *o *= scale;
-            }
-        }
-        Ok(out)
+        Ok(trees.sum(x) * scale)
     }
 }
 
@@ -407,8 +382,9 @@ impl ValidRandomForestParams {
             min_samples_split: self.min_samples_split,
             min_samples_leaf: self.min_samples_leaf,
             max_features: self.max_features.resolve(n_features),
+            max_leaf_nodes: None,
         };
-        let grower = Grower::new(&binner, &codes, &y, grow);
+        let grower = Grower::new(&binner, &codes, Response::Classes(&y), grow);
         let (w_neg, w_pos) = self.class_weight.weights(&y);
         let mut master = ChaCha8Rng::seed_from_u64(self.seed);
         let seeds: Vec<u64> = (0..self.n_trees).map(|_| master.next_u64()).collect();
@@ -429,7 +405,7 @@ impl ValidRandomForestParams {
                 *w *= if t { w_pos } else { w_neg };
             }
             let mut importance = vec![0.0; n_features];
-            let tree = grower.grow(&weights, &mut rng, &mut importance)?;
+            let tree = grower.grow(&weights, &mut rng, &mut importance, None)?;
             let total: f64 = importance.iter().sum();
             if total > 0.0 {
                 importance.iter_mut().for_each(|v| *v /= total);
@@ -453,7 +429,11 @@ impl ValidRandomForestParams {
         Ok(RandomForest {
             parts: ForestParts {
                 n_features,
-                trees: fitted.into_iter().map(|(t, _)| t).collect(),
+                trees: fitted
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect::<Vec<_>>()
+                    .into(),
                 importance,
             },
         })

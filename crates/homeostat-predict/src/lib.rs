@@ -16,15 +16,18 @@ mod binning;
 pub mod classifier;
 pub mod eval;
 pub mod forest;
+pub mod gbdt;
 pub mod importance;
 pub mod logistic;
 pub mod persist;
 pub mod pipeline;
+pub mod ridge;
 pub mod train;
 mod tree;
 
 pub use classifier::ProbabilisticClassifier;
 pub use forest::{ClassWeight, MaxFeatures, RandomForest, RandomForestParams};
+pub use gbdt::{GradientBoosting, GradientBoostingParams};
 /// linfa's hyperparameter check (`params.check()`), re-exported for callers without a linfa dependency.
 pub use linfa::ParamGuard;
 pub use logistic::{Logistic, LogisticParams};

@@ -133,17 +133,7 @@ impl ValidLogisticParams {
     pub fn fit_arrays(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, bool>) -> Result<Logistic> {
         check_training(x, y)?;
         check_finite(x)?;
-        let n = x.nrows() as f64;
-        let mean: Vec<f64> = x.columns().into_iter().map(|c| c.sum() / n).collect();
-        let scale: Vec<f64> = x
-            .columns()
-            .into_iter()
-            .zip(&mean)
-            .map(|(c, m)| {
-                let sd = (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
-                if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }
-            })
-            .collect();
+        let (mean, scale) = standardisation(x);
         let z = standardise(x, &mean, &scale);
         let data = Dataset::new(z, y.to_owned());
         let fitted = LogisticRegression::default()
@@ -164,7 +154,25 @@ impl ValidLogisticParams {
     }
 }
 
-fn standardise(x: ArrayView2<'_, f64>, mean: &[f64], scale: &[f64]) -> Array2<f64> {
+/// Each column's mean and standard deviation (1 for a constant column, so
+/// standardising never divides by zero).
+pub(crate) fn standardisation(x: ArrayView2<'_, f64>) -> (Vec<f64>, Vec<f64>) {
+    let n = x.nrows().max(1) as f64;
+    let mean: Vec<f64> = x.columns().into_iter().map(|c| c.sum() / n).collect();
+    let scale: Vec<f64> = x
+        .columns()
+        .into_iter()
+        .zip(&mean)
+        .map(|(c, m)| {
+            let sd = (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
+            if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }
+        })
+        .collect();
+    (mean, scale)
+}
+
+/// `(x - mean) / scale`, column by column.
+pub(crate) fn standardise(x: ArrayView2<'_, f64>, mean: &[f64], scale: &[f64]) -> Array2<f64> {
     let mut z = x.to_owned();
     for (mut column, (m, s)) in z.columns_mut().into_iter().zip(mean.iter().zip(scale)) {
         column.mapv_inplace(|v| (v - m) / s);

@@ -33,6 +33,7 @@ use crate::alarm::AlarmPolicy;
 use crate::classifier::ProbabilisticClassifier;
 use crate::error::{Error, Result};
 use crate::forest::RandomForest;
+use crate::gbdt::GradientBoosting;
 use crate::logistic::Logistic;
 use crate::pipeline::FeaturePipeline;
 
@@ -51,6 +52,8 @@ pub enum Model {
     Forest(RandomForest),
     /// A logistic regression.
     Logistic(Logistic),
+    /// Gradient-boosted trees.
+    Gbdt(GradientBoosting),
 }
 
 impl ProbabilisticClassifier for Model {
@@ -58,6 +61,7 @@ impl ProbabilisticClassifier for Model {
         match self {
             Model::Forest(m) => m.n_features(),
             Model::Logistic(m) => m.n_features(),
+            Model::Gbdt(m) => m.n_features(),
         }
     }
 
@@ -65,6 +69,7 @@ impl ProbabilisticClassifier for Model {
         match self {
             Model::Forest(m) => m.predict_proba(x),
             Model::Logistic(m) => m.predict_proba(x),
+            Model::Gbdt(m) => m.predict_proba(x),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::classifier::ProbabilisticClassifier;
 use crate::error::{Error, Result};
 use crate::eval::EventReport;
 use crate::forest::ValidRandomForestParams;
+use crate::gbdt::ValidGradientBoostingParams;
 use crate::logistic::ValidLogisticParams;
 use crate::persist::{FaultPredictor, Model};
 use crate::pipeline::FeaturePipeline;
@@ -25,6 +26,8 @@ pub enum ModelSpec {
     Forest(ValidRandomForestParams),
     /// A logistic regression (NaN replaced by training medians).
     Logistic(ValidLogisticParams),
+    /// Gradient-boosted trees.
+    Gbdt(ValidGradientBoostingParams),
 }
 
 /// How the threshold is chosen.
@@ -99,6 +102,7 @@ pub fn train_predictor(
     let model = match spec {
         ModelSpec::Forest(p) => Model::Forest(p.fit_arrays(x.view(), y)?),
         ModelSpec::Logistic(p) => Model::Logistic(p.fit_arrays(x.view(), y)?),
+        ModelSpec::Gbdt(p) => Model::Gbdt(p.fit_arrays(x.view(), y)?),
     };
     let template = AlarmPolicy::new(0.5)?.cooldown(alarm.cooldown)?;
     let times = validation.features.index();

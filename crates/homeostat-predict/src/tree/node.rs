@@ -52,6 +52,9 @@ const MISSING_LEFT: u32 = 1 << 31;
 /// Rows that walk a tree together in [`Tree::add_block`].
 pub(crate) const BLOCK: usize = 64;
 
+/// Trees walked side by side for one row in [`Tree::sum_lanes`].
+const LANES: usize = 8;
+
 impl Tree {
     /// A tree from nodes that satisfy [`Tree::check`].
     pub(crate) fn new(nodes: Vec<Node>) -> Result<Self> {
@@ -121,6 +124,34 @@ impl Tree {
         }
     }
 
+    /// Longest root-to-leaf path, in edges.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The sum of the leaf values of `trees` for one row: [`LANES`] trees
+    /// walk side by side a fixed number of steps, so their independent
+    /// paths overlap instead of waiting for each other (and no branch
+    /// depends on the row).
+    pub(crate) fn sum_lanes(trees: &[Tree], row: &[f64]) -> f64 {
+        let mut sum = 0.0;
+        for group in trees.chunks(LANES) {
+            let mut at = [0usize; LANES];
+            let depth = group.iter().map(|t| t.depth).max().unwrap_or(0);
+            for _ in 0..depth {
+                for (i, tree) in at.iter_mut().zip(group) {
+                    *i = tree.step(*i, row);
+                }
+            }
+            sum += group
+                .iter()
+                .zip(&at)
+                .map(|(t, &i)| t.values[i])
+                .sum::<f64>();
+        }
+        sum
+    }
+
     /// The nodes, root first.
     pub(crate) fn nodes(&self) -> &[Node] {
         &self.nodes
@@ -136,9 +167,9 @@ impl Tree {
             .unwrap_or(0)
     }
 
-    /// The leaf value for one row, stopping at the leaf: for a few rows the
-    /// branch predictor does better than [`Tree::add_block`]'s fixed walk.
-    #[inline]
+    /// The leaf value for one row, stopping at the leaf (the plain walk
+    /// the tests compare the fast ones with).
+    #[cfg(test)]
     pub(crate) fn predict_row(&self, row: &[f64]) -> f64 {
         let mut i = 0;
         loop {
