@@ -111,11 +111,21 @@ impl<'a> Column<'a> {
         // Extrema of empty windows are the identities (infinite: a frame
         // holds no infinite value), reported as missing.
         let finite_or_nan = |v: &f64| if v.is_finite() { *v } else { f64::NAN };
+        // The z-score reads the moments after they are written out.
+        let keep_moments = wants(Feature::ZScore);
+        let hand_over = |moments: &mut Vec<f64>, column: &mut Vec<f64>| {
+            if keep_moments {
+                column.clone_from(moments);
+            } else {
+                *column = std::mem::take(moments);
+            }
+        };
+        let (mut mean, mut std) = (mean, std);
         for (feature, column) in features.iter().zip(out.iter_mut()) {
             match feature {
                 Feature::P50 | Feature::P90 | Feature::P99 => continue,
-                Feature::Mean => column.clone_from(&mean),
-                Feature::Std => column.clone_from(&std),
+                Feature::Mean => hand_over(&mut mean, column),
+                Feature::Std => hand_over(&mut std, column),
                 Feature::Min => *column = min.iter().map(finite_or_nan).collect(),
                 Feature::Max => *column = max.iter().map(finite_or_nan).collect(),
                 _ => {
@@ -197,6 +207,7 @@ impl<'a> Column<'a> {
         let mut sums = CentredSums::default();
         let mut since_recentre = usize::MAX;
         let mut count = 0u32;
+        let (mut inv_for, mut k, mut inv_k) = (0u32, f64::NAN, f64::NAN);
         for row in 0..n {
             let start = (row + 1).saturating_sub(window);
             let x = self.value(row);
@@ -225,9 +236,13 @@ impl<'a> Column<'a> {
                 std.push(0.0);
                 continue;
             }
-            let k = f64::from(count);
-            // One division per row: the three quotients share 1 / k.
-            let inv_k = 1.0 / k;
+            // The quotients share 1 / k, computed again only when the
+            // count of present values changes (rarely, on metrics).
+            if count != inv_for {
+                inv_for = count;
+                k = f64::from(count);
+                inv_k = 1.0 / k;
+            }
             since_recentre = since_recentre.saturating_add(1);
             let mut m2 = sums.m2(inv_k);
             if since_recentre >= window || sums.too_rounded(k, m2) {
@@ -367,32 +382,56 @@ impl QuantilePosition {
 /// Replaces `leaving` (present in `ordered`) by `x` and keeps the order.
 ///
 /// Positions are found by counting (`v < leaving`, `v <= x`, `v < x` over
-/// the whole window) rather than by binary search: the counts compile to
-/// vector compares without branches, where a binary search mispredicts
-/// about half its steps on data like metrics; the values in between then
-/// move by one with a `memmove`. The result is the one insertion sort's
-/// inner loop gives (equal values keep their relative places).
+/// the whole window, in one pass) rather than by binary search: the counts
+/// compile to vector compares without branches, where a binary search
+/// mispredicts about half its steps on data like metrics; the values in
+/// between then move by one. The result is the one insertion sort's inner
+/// loop gives (equal values keep their relative places).
 fn replace_sorted(ordered: &mut [f64], leaving: f64, x: f64) {
-    let i = count_where(ordered, |v| v < leaving);
+    let (mut below_leaving, mut below_x, mut up_to_x) = (0usize, 0usize, 0usize);
+    for &v in ordered.iter() {
+        below_leaving += usize::from(v < leaving);
+        below_x += usize::from(v < x);
+        up_to_x += usize::from(v <= x);
+    }
+    let i = below_leaving;
     if i >= ordered.len() {
         return;
     }
     if x < leaving {
         // x goes after every value <= x, all of which lie before i.
-        let p = count_where(ordered, |v| v <= x).min(i);
-        ordered.copy_within(p..i, p + 1);
+        let p = up_to_x.min(i);
+        shift_right(ordered, p, i);
         ordered[p] = x;
     } else {
         // x goes before every value >= x; those before it (after i) move left.
-        let q = count_where(ordered, |v| v < x).saturating_sub(1).max(i);
-        ordered.copy_within(i + 1..q + 1, i);
+        let q = below_x.saturating_sub(1).max(i);
+        shift_left(ordered, i, q);
         ordered[q] = x;
     }
 }
 
-/// How many of `values` satisfy `keep`, without a branch per value.
-fn count_where(values: &[f64], keep: impl Fn(f64) -> bool) -> usize {
-    values.iter().map(|&v| usize::from(keep(v))).sum()
+/// Moves `values[from..to]` one place right (over `values[to]`). Short runs,
+/// the usual case, by a loop: a `memmove` call costs more than a few moves.
+fn shift_right(values: &mut [f64], from: usize, to: usize) {
+    if to - from > 16 {
+        values.copy_within(from..to, from + 1);
+        return;
+    }
+    for j in (from..to).rev() {
+        values[j + 1] = values[j];
+    }
+}
+
+/// Moves `values[from + 1..=to]` one place left (over `values[from]`).
+fn shift_left(values: &mut [f64], from: usize, to: usize) {
+    if to - from > 16 {
+        values.copy_within(from + 1..to + 1, from);
+        return;
+    }
+    for j in from..to {
+        values[j] = values[j + 1];
+    }
 }
 
 /// Sums of deviations from a centre, and the magnitudes of every update
