@@ -4,7 +4,7 @@ use homeostat_core::Frame;
 use ndarray::Array2;
 
 use super::columnwise::{Column, metric_features};
-use super::config::WindowFeatures;
+use super::config::{Feature, WindowFeatures};
 use crate::error::Result;
 use crate::transform::Transform;
 
@@ -46,6 +46,12 @@ impl WindowFeatures {
         // the matrix; every cell is written below.
         let mut out = Array2::zeros((frame.nrows(), keys.len()));
         let width = keys.len().max(1);
+        let row_features = self.features.iter().any(|f| {
+            matches!(
+                f,
+                Feature::Last | Feature::RateOfChange | Feature::ZScore | Feature::MissingCount
+            )
+        });
         let view = frame.values();
         let columns: Vec<_> = view.columns().into_iter().collect();
         for (group_index, group) in columns.chunks(GROUP).enumerate() {
@@ -53,7 +59,7 @@ impl WindowFeatures {
                 .iter()
                 .flat_map(|input| {
                     let values: Vec<f64> = input.iter().copied().collect();
-                    metric_features(self, &Column::new(&values, &times))
+                    metric_features(self, &Column::new(&values, &times, row_features))
                 })
                 .collect();
             let first = group_index * GROUP * per_column;

@@ -28,7 +28,18 @@ pub(super) struct Column<'a> {
 }
 
 impl<'a> Column<'a> {
-    pub(super) fn new(values: &'a [f64], times: &'a [i64]) -> Self {
+    /// The column; `row_features` asks for the presence indexes that only
+    /// last, rate of change, z-score and missing count read.
+    pub(super) fn new(values: &'a [f64], times: &'a [i64], row_features: bool) -> Self {
+        if !row_features {
+            return Column {
+                values,
+                times,
+                present: Vec::new(),
+                last_present: Vec::new(),
+                next_present: Vec::new(),
+            };
+        }
         let n = values.len();
         let mut present = Vec::with_capacity(n + 1);
         present.push(0u32);
@@ -88,8 +99,8 @@ impl<'a> Column<'a> {
         let needs_extrema = needs_moments || wants(Feature::Min) || wants(Feature::Max);
         let (min, max) = if needs_extrema {
             (
-                sliding_extremum(self.values, window, f64::min, f64::INFINITY),
-                sliding_extremum(self.values, window, f64::max, f64::NEG_INFINITY),
+                sliding_extremum(self.values, window, smaller, f64::INFINITY),
+                sliding_extremum(self.values, window, larger, f64::NEG_INFINITY),
             )
         } else {
             (Vec::new(), Vec::new())
@@ -475,6 +486,17 @@ impl CentredSums {
     }
 }
 
+/// The smaller of two values that are not NaN (one compare and select,
+/// which `f64::min`'s NaN handling would not inline to).
+fn smaller(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
+
+/// The larger of two values that are not NaN.
+fn larger(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+
 /// The extremum (by `pick`, with `identity` for an empty window) of each
 /// trailing window of `window` rows, missing values ignored: van Herk /
 /// Gil-Werman, a running extremum forward within each block of `window`
@@ -483,7 +505,7 @@ impl CentredSums {
 fn sliding_extremum(
     values: &[f64],
     window: usize,
-    pick: fn(f64, f64) -> f64,
+    pick: impl Fn(f64, f64) -> f64,
     identity: f64,
 ) -> Vec<f64> {
     let n = values.len();
