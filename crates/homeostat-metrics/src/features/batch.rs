@@ -3,7 +3,7 @@
 use homeostat_core::Frame;
 use ndarray::Array2;
 
-use super::columnwise::{Column, metric_features};
+use super::columnwise::{Column, Scratch, metric_features};
 use super::config::{Feature, WindowFeatures};
 use crate::error::Result;
 use crate::transform::Transform;
@@ -54,14 +54,19 @@ impl WindowFeatures {
         });
         let view = frame.values();
         let columns: Vec<_> = view.columns().into_iter().collect();
+        // Output columns of a group and working columns, reused from group
+        // to group and metric to metric (see `Scratch`).
+        let mut computed = vec![Vec::new(); GROUP * per_column];
+        let mut scratch = Scratch::default();
+        let mut values = Vec::with_capacity(frame.nrows());
         for (group_index, group) in columns.chunks(GROUP).enumerate() {
-            let computed: Vec<Vec<f64>> = group
-                .iter()
-                .flat_map(|input| {
-                    let values: Vec<f64> = input.iter().copied().collect();
-                    metric_features(self, &Column::new(&values, &times, row_features))
-                })
-                .collect();
+            for (input, outputs) in group.iter().zip(computed.chunks_mut(per_column.max(1))) {
+                values.clear();
+                values.extend(input.iter().copied());
+                let column = Column::new(&values, &times, row_features);
+                metric_features(self, &column, outputs, &mut scratch);
+            }
+            let computed = computed.get(..group.len() * per_column).unwrap_or_default();
             let first = group_index * GROUP * per_column;
             let Some(all) = out.as_slice_mut() else { break };
             // Fill the group's span of each output row from every computed
@@ -72,7 +77,7 @@ impl WindowFeatures {
                 let Some(slots) = slots.get_mut(span.clone()) else {
                     break;
                 };
-                for (slot, feature) in slots.iter_mut().zip(&computed) {
+                for (slot, feature) in slots.iter_mut().zip(computed) {
                     *slot = feature.get(row).copied().unwrap_or(f64::NAN);
                 }
             }

@@ -92,24 +92,46 @@ impl<'a> Column<'a> {
         window: usize,
         features: &[Feature],
         out: &mut [Vec<f64>],
+        scratch: &mut Scratch,
     ) {
         let n = self.values.len();
         let wants = |f: Feature| features.contains(&f);
         let needs_moments = wants(Feature::Mean) || wants(Feature::Std) || wants(Feature::ZScore);
         let needs_extrema = needs_moments || wants(Feature::Min) || wants(Feature::Max);
-        let (min, max) = if needs_extrema {
-            (
-                sliding_extremum(self.values, window, smaller, f64::INFINITY),
-                sliding_extremum(self.values, window, larger, f64::NEG_INFINITY),
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        let (mean, std) = if needs_moments {
-            self.moments(window, &min, &max)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let Scratch {
+            forward,
+            backward,
+            min,
+            max,
+            mean,
+            std,
+        } = scratch;
+        for buffer in [&mut *min, &mut *max, &mut *mean, &mut *std] {
+            buffer.clear();
+        }
+        if needs_extrema {
+            sliding_extremum(
+                self.values,
+                window,
+                smaller,
+                f64::INFINITY,
+                forward,
+                backward,
+                min,
+            );
+            sliding_extremum(
+                self.values,
+                window,
+                larger,
+                f64::NEG_INFINITY,
+                forward,
+                backward,
+                max,
+            );
+        }
+        if needs_moments {
+            self.moments(window, min, max, mean, std);
+        }
         let quantiles: Vec<(usize, f64)> = features
             .iter()
             .enumerate()
@@ -122,28 +144,21 @@ impl<'a> Column<'a> {
         // Extrema of empty windows are the identities (infinite: a frame
         // holds no infinite value), reported as missing.
         let finite_or_nan = |v: &f64| if v.is_finite() { *v } else { f64::NAN };
-        // The z-score reads the moments after they are written out.
-        let keep_moments = wants(Feature::ZScore);
-        let hand_over = |moments: &mut Vec<f64>, column: &mut Vec<f64>| {
-            if keep_moments {
-                column.clone_from(moments);
-            } else {
-                *column = std::mem::take(moments);
-            }
-        };
-        let (mut mean, mut std) = (mean, std);
         for (feature, column) in features.iter().zip(out.iter_mut()) {
+            if feature.quantile().is_some() {
+                continue;
+            }
+            // Refilled in place: the buffers keep their capacity from one
+            // metric to the next, so the pages are not handed back and
+            // faulted in again.
+            column.clear();
             match feature {
-                Feature::P50 | Feature::P90 | Feature::P99 => continue,
-                Feature::Mean => hand_over(&mut mean, column),
-                Feature::Std => hand_over(&mut std, column),
-                Feature::Min => *column = min.iter().map(finite_or_nan).collect(),
-                Feature::Max => *column = max.iter().map(finite_or_nan).collect(),
-                _ => {
-                    *column = (0..n)
-                        .map(|row| self.row_feature(*feature, window, row, &mean, &std))
-                        .collect()
-                }
+                Feature::Mean => column.extend_from_slice(mean),
+                Feature::Std => column.extend_from_slice(std),
+                Feature::Min => column.extend(min.iter().map(finite_or_nan)),
+                Feature::Max => column.extend(max.iter().map(finite_or_nan)),
+                _ => column
+                    .extend((0..n).map(|row| self.row_feature(*feature, window, row, mean, std))),
             }
         }
     }
@@ -212,9 +227,17 @@ impl<'a> Column<'a> {
     /// `1.2e-10` relative and the mean within `2.3e-13` std of exact
     /// arithmetic, as the streaming engine's own cancellation check does.
     /// A window whose extrema are equal gets exactly that value and std 0.
-    fn moments(&self, window: usize, min: &[f64], max: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    fn moments(
+        &self,
+        window: usize,
+        min: &[f64],
+        max: &[f64],
+        mean: &mut Vec<f64>,
+        std: &mut Vec<f64>,
+    ) {
         let n = self.values.len();
-        let (mut mean, mut std) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        mean.reserve(n);
+        std.reserve(n);
         let mut sums = CentredSums::default();
         let mut since_recentre = usize::MAX;
         let mut count = 0u32;
@@ -270,7 +293,6 @@ impl<'a> Column<'a> {
             });
             std.push((m2.max(0.0) * inv_k).sqrt());
         }
-        (mean, std)
     }
 
     /// The exact mean of rows `start..=end` as the new centre, and the sums
@@ -507,12 +529,16 @@ fn sliding_extremum(
     window: usize,
     pick: impl Fn(f64, f64) -> f64,
     identity: f64,
-) -> Vec<f64> {
+    forward: &mut Vec<f64>,
+    backward: &mut Vec<f64>,
+    out: &mut Vec<f64>,
+) {
     let n = values.len();
     let w = window.max(1);
     let clean = |x: f64| if x.is_nan() { identity } else { x };
-    let mut forward = Vec::with_capacity(n);
-    let mut backward = vec![identity; n];
+    forward.clear();
+    backward.clear();
+    backward.resize(n, identity);
     for (block_start, block) in values.chunks(w).enumerate().map(|(i, b)| (i * w, b)) {
         let mut acc = identity;
         for &x in block {
@@ -527,59 +553,71 @@ fn sliding_extremum(
             }
         }
     }
-    (0..n)
-        .map(|row| {
-            let end = forward.get(row).copied().unwrap_or(identity);
-            if row + 1 < w {
-                end
-            } else {
-                let start = backward.get(row + 1 - w).copied().unwrap_or(identity);
-                pick(start, end)
-            }
-        })
-        .collect()
+    out.clear();
+    out.extend((0..n).map(|row| {
+        let end = forward.get(row).copied().unwrap_or(identity);
+        if row + 1 < w {
+            end
+        } else {
+            let start = backward.get(row + 1 - w).copied().unwrap_or(identity);
+            pick(start, end)
+        }
+    }));
+}
+
+/// Working columns of one window's statistics, kept from one window and
+/// metric to the next.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    forward: Vec<f64>,
+    backward: Vec<f64>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+    mean: Vec<f64>,
+    std: Vec<f64>,
 }
 
 /// Every output column of `config` for one metric, in the order of
 /// [`WindowFeatures::output_keys`]: windows x features, EWMAs, lags.
-pub(super) fn metric_features(config: &WindowFeatures, column: &Column<'_>) -> Vec<Vec<f64>> {
+pub(super) fn metric_features(
+    config: &WindowFeatures,
+    column: &Column<'_>,
+    outputs: &mut [Vec<f64>],
+    scratch: &mut Scratch,
+) {
     let n = column.values.len();
-    let mut outputs = Vec::with_capacity(config.outputs_per_column());
-    for &window in &config.windows {
-        let mut block = vec![Vec::new(); config.features.len()];
-        column.window_features(window, &config.features, &mut block);
-        outputs.extend(block);
+    let per_window = config.features.len();
+    let (windowed, rest) =
+        outputs.split_at_mut((config.windows.len() * per_window).min(outputs.len()));
+    for (&window, block) in config
+        .windows
+        .iter()
+        .zip(windowed.chunks_mut(per_window.max(1)))
+    {
+        column.window_features(window, &config.features, block, scratch);
     }
-    for &alpha in &config.ewma_alphas {
+    let (ewmas, lags) = rest.split_at_mut(config.ewma_alphas.len().min(rest.len()));
+    for (&alpha, out) in config.ewma_alphas.iter().zip(ewmas) {
         let mut state = f64::NAN;
-        outputs.push(
-            column
-                .values
-                .iter()
-                .map(|&x| {
-                    if !x.is_nan() {
-                        state = if state.is_nan() {
-                            x
-                        } else {
-                            state + alpha * (x - state)
-                        };
-                    }
-                    state
-                })
-                .collect(),
-        );
+        out.clear();
+        out.extend(column.values.iter().map(|&x| {
+            if !x.is_nan() {
+                state = if state.is_nan() {
+                    x
+                } else {
+                    state + alpha * (x - state)
+                };
+            }
+            state
+        }));
     }
-    for &lag in &config.lags {
-        outputs.push(
-            (0..n)
-                .map(|row| {
-                    row.checked_sub(lag)
-                        .map_or(f64::NAN, |back| column.value(back))
-                })
-                .collect(),
-        );
+    for (&lag, out) in config.lags.iter().zip(lags) {
+        out.clear();
+        out.extend((0..n).map(|row| {
+            row.checked_sub(lag)
+                .map_or(f64::NAN, |back| column.value(back))
+        }));
     }
-    outputs
 }
 
 #[cfg(test)]
