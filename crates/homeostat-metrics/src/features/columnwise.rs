@@ -291,7 +291,12 @@ impl<'a> Column<'a> {
             } else {
                 sums.centre + sums.s1 * inv_k
             });
-            std.push((m2.max(0.0) * inv_k).sqrt());
+            // The variance for now: the square roots are taken in one pass
+            // below, which vectorises, instead of one latency per row here.
+            std.push(m2.max(0.0) * inv_k);
+        }
+        for v in std.iter_mut() {
+            *v = v.sqrt();
         }
     }
 
