@@ -26,6 +26,7 @@ It creates benches/compare/.venv with pinned numpy and pandas.
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -118,7 +119,9 @@ def main() -> None:
     ensure_deps()
     import pandas as pd
 
-    binary = ROOT / "target" / "release" / "metrics_pipeline"
+    # Cargo's target directory: `CARGO_TARGET_DIR` when set, as cargo does.
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = target / "release" / "metrics_pipeline"
     if not binary.exists():
         sys.exit(f"{binary} is missing: run `cargo build --release -p homeostat-benches --bin metrics_pipeline`")
     with tempfile.TemporaryDirectory() as tmp:

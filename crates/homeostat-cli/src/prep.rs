@@ -42,8 +42,9 @@ pub(crate) struct PrepArgs {
     /// Sort CSV rows by time instead of rejecting rows that go back in time.
     #[arg(long)]
     sort: bool,
-    /// Trailing windows, in rows of the output grid, for the window features;
-    /// `none` writes the clean columns only.
+    /// Trailing windows for the window features, in rows of the output grid
+    /// (`6,30`) or as durations that are whole multiples of `--step`
+    /// (`5m,15m,1h`); `none` writes the clean columns only.
     #[arg(long, default_value = "6,30")]
     windows: String,
     /// Window features to compute (mean, std, min, max, p50, p90, p99, last,
@@ -128,11 +129,7 @@ fn window_features(args: &PrepArgs) -> anyhow::Result<Option<WindowFeatures>> {
     let windows = args
         .windows
         .split(',')
-        .map(|w| {
-            w.trim()
-                .parse::<usize>()
-                .with_context(|| format!("--windows: {w:?} is not a number of rows"))
-        })
+        .map(|w| window_rows(w.trim(), args.step))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let features = args
         .features
@@ -159,6 +156,20 @@ fn window_features(args: &PrepArgs) -> anyhow::Result<Option<WindowFeatures>> {
     };
     config.validate()?;
     Ok(Some(config))
+}
+
+/// One `--windows` entry: a number of rows, or a duration converted to rows
+/// of the output grid.
+fn window_rows(window: &str, step: Duration) -> anyhow::Result<usize> {
+    if let Ok(rows) = window.parse::<usize>() {
+        return Ok(rows);
+    }
+    let duration: Duration = window.parse().with_context(|| {
+        format!("--windows: {window:?} is neither a number of rows nor a duration like 5m")
+    })?;
+    let rows = WindowFeatures::window_rows(&[duration], step)
+        .with_context(|| format!("--windows: {window} on the --step {step} grid"))?;
+    Ok(rows.first().copied().unwrap_or(0))
 }
 
 fn resolve_format(format: InputFormat, path: &Path) -> anyhow::Result<InputFormat> {

@@ -13,7 +13,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, Axis, Slice};
 
 use crate::error::{Error, Result};
 use crate::labels::{IntoSeriesKey, SeriesKey};
-use crate::series::{Series, check_finite_or_nan};
+use crate::series::{Series, check_finite_or_nan, check_slice_finite_or_nan};
 use crate::time::{Duration, Timestamp, index_range};
 
 /// Metrics aligned on one time grid: rows are timestamps (strictly
@@ -84,7 +84,10 @@ impl Frame {
             ));
         }
         // Row-major position, so the error points at the right cell.
-        check_finite_or_nan(values.iter())?;
+        match values.as_slice() {
+            Some(cells) => check_slice_finite_or_nan(cells)?,
+            None => check_finite_or_nan(values.iter())?,
+        }
         let positions = key_positions(&columns)?;
         Ok(Frame {
             index,

@@ -461,6 +461,19 @@ impl<'de> serde::Deserialize<'de> for Series {
 }
 
 /// Rejects `±inf`; NaN (missing) passes.
+/// [`check_finite_or_nan`] over a slice: a branch-free pass that vectorises
+/// first, and the search for the position only when there is an infinity.
+pub(crate) fn check_slice_finite_or_nan(values: &[f64]) -> Result<()> {
+    let any_infinite = values
+        .chunks(64)
+        .any(|chunk| chunk.iter().fold(false, |acc, v| acc | v.is_infinite()));
+    if any_infinite {
+        check_finite_or_nan(values)
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn check_finite_or_nan<'a>(values: impl IntoIterator<Item = &'a f64>) -> Result<()> {
     match values
         .into_iter()

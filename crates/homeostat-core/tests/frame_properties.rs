@@ -126,6 +126,29 @@ fn construction_errors_name_the_problem() {
     ));
 }
 
+/// The check runs over whole chunks first: an infinity deep in a large
+/// frame, and one in a frame that is not row-major, are still found at the
+/// right row-major position.
+#[test]
+fn infinities_are_found_in_large_and_transposed_frames() {
+    let t = Timestamp::from_secs;
+    let key = |n: &str| SeriesKey::new(n).unwrap();
+    let rows = 1000;
+    let index: Vec<_> = (0..rows).map(|i| t(i as i64)).collect();
+    let mut values = Array2::zeros((rows, 3));
+    values[[777, 2]] = f64::NEG_INFINITY;
+    assert!(matches!(
+        Frame::new(index.clone(), vec![key("a"), key("b"), key("c")], values),
+        Err(Error::NonFiniteValue { position: 2333, .. })
+    ));
+    let mut transposed = Array2::zeros((3, rows)).reversed_axes();
+    transposed[[5, 1]] = f64::INFINITY;
+    assert!(matches!(
+        Frame::new(index, vec![key("a"), key("b"), key("c")], transposed),
+        Err(Error::NonFiniteValue { position: 16, .. })
+    ));
+}
+
 #[test]
 fn failed_appends_leave_the_frame_unchanged() {
     let t = Timestamp::from_secs;

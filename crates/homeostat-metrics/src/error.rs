@@ -80,6 +80,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// An operation that needs a regular index (every gap equal) got one
+    /// whose gap before `row` differs from the first.
+    #[error(
+        "the index is irregular: row {row} comes {found} after the one before, not the step {step}"
+    )]
+    IrregularIndex {
+        /// The first row whose gap from the row before is not `step`.
+        row: usize,
+        /// The gap between the first two rows.
+        step: homeostat_core::Duration,
+        /// The gap before `row`.
+        found: homeostat_core::Duration,
+    },
+
     /// Reading the input failed.
     #[error("cannot read input: {0}")]
     Io(#[from] std::io::Error),

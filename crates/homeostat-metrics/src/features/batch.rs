@@ -3,15 +3,13 @@
 use homeostat_core::Frame;
 use ndarray::Array2;
 
-use super::columnwise::{Column, metric_features};
-use super::config::WindowFeatures;
+use super::columnwise::{Column, Scratch, metric_features};
+use super::config::{Feature, WindowFeatures};
 use crate::error::Result;
 use crate::transform::Transform;
 
 /// Metrics computed before their columns are written out together.
 const GROUP: usize = 8;
-/// Output rows written per tile.
-const TILE: usize = 256;
 
 impl WindowFeatures {
     /// The feature frame of `frame`: same index, the columns named by
@@ -44,34 +42,43 @@ impl WindowFeatures {
         let keys = self.output_keys(frame.columns())?;
         let per_column = self.outputs_per_column();
         let times: Vec<i64> = frame.index().iter().map(|t| t.as_millis()).collect();
-        let mut out = Array2::from_elem((frame.nrows(), keys.len()), f64::NAN);
+        // Zeros come from the allocator's zeroed pages without a pass over
+        // the matrix; every cell is written below.
+        let mut out = Array2::zeros((frame.nrows(), keys.len()));
         let width = keys.len().max(1);
+        let row_features = self.features.iter().any(|f| {
+            matches!(
+                f,
+                Feature::Last | Feature::RateOfChange | Feature::ZScore | Feature::MissingCount
+            )
+        });
         let view = frame.values();
         let columns: Vec<_> = view.columns().into_iter().collect();
+        // Output columns of a group and working columns, reused from group
+        // to group and metric to metric (see `Scratch`).
+        let mut computed = vec![Vec::new(); GROUP * per_column];
+        let mut scratch = Scratch::default();
+        let mut values = Vec::with_capacity(frame.nrows());
         for (group_index, group) in columns.chunks(GROUP).enumerate() {
-            let computed: Vec<Vec<Vec<f64>>> = group
-                .iter()
-                .map(|input| {
-                    let values: Vec<f64> = input.iter().copied().collect();
-                    metric_features(self, &Column::new(&values, &times))
-                })
-                .collect();
+            for (input, outputs) in group.iter().zip(computed.chunks_mut(per_column.max(1))) {
+                values.clear();
+                values.extend(input.iter().copied());
+                let column = Column::new(&values, &times, row_features);
+                metric_features(self, &column, outputs, &mut scratch);
+            }
+            let computed = computed.get(..group.len() * per_column).unwrap_or_default();
             let first = group_index * GROUP * per_column;
-            // Scatter into the row-major output a tile of rows at a time, so
-            // the rows being filled stay in cache while every column of the
-            // group is written.
             let Some(all) = out.as_slice_mut() else { break };
-            for (tile_index, tile) in all.chunks_mut(TILE * width).enumerate() {
-                let rows = tile_index * TILE..(tile_index * TILE + TILE).min(frame.nrows());
-                let outputs = computed.iter().flatten().enumerate();
-                for (offset, feature) in outputs {
-                    let column = first + offset;
-                    let source = feature.get(rows.clone()).unwrap_or_default();
-                    for (row, &v) in tile.chunks_exact_mut(width).zip(source) {
-                        if let Some(slot) = row.get_mut(column) {
-                            *slot = v;
-                        }
-                    }
+            // Fill the group's span of each output row from every computed
+            // column: the writes are contiguous, the reads one sequential
+            // stream per column.
+            let span = first..first + computed.len();
+            for (row, slots) in all.chunks_exact_mut(width).enumerate() {
+                let Some(slots) = slots.get_mut(span.clone()) else {
+                    break;
+                };
+                for (slot, feature) in slots.iter_mut().zip(computed) {
+                    *slot = feature.get(row).copied().unwrap_or(f64::NAN);
                 }
             }
         }

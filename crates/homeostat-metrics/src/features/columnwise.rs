@@ -28,7 +28,18 @@ pub(super) struct Column<'a> {
 }
 
 impl<'a> Column<'a> {
-    pub(super) fn new(values: &'a [f64], times: &'a [i64]) -> Self {
+    /// The column; `row_features` asks for the presence indexes that only
+    /// last, rate of change, z-score and missing count read.
+    pub(super) fn new(values: &'a [f64], times: &'a [i64], row_features: bool) -> Self {
+        if !row_features {
+            return Column {
+                values,
+                times,
+                present: Vec::new(),
+                last_present: Vec::new(),
+                next_present: Vec::new(),
+            };
+        }
         let n = values.len();
         let mut present = Vec::with_capacity(n + 1);
         present.push(0u32);
@@ -81,24 +92,46 @@ impl<'a> Column<'a> {
         window: usize,
         features: &[Feature],
         out: &mut [Vec<f64>],
+        scratch: &mut Scratch,
     ) {
         let n = self.values.len();
         let wants = |f: Feature| features.contains(&f);
         let needs_moments = wants(Feature::Mean) || wants(Feature::Std) || wants(Feature::ZScore);
         let needs_extrema = needs_moments || wants(Feature::Min) || wants(Feature::Max);
-        let (min, max) = if needs_extrema {
-            (
-                sliding_extremum(self.values, window, f64::min, f64::INFINITY),
-                sliding_extremum(self.values, window, f64::max, f64::NEG_INFINITY),
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        let (mean, std) = if needs_moments {
-            self.moments(window, &min, &max)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let Scratch {
+            forward,
+            backward,
+            min,
+            max,
+            mean,
+            std,
+        } = scratch;
+        for buffer in [&mut *min, &mut *max, &mut *mean, &mut *std] {
+            buffer.clear();
+        }
+        if needs_extrema {
+            sliding_extremum(
+                self.values,
+                window,
+                smaller,
+                f64::INFINITY,
+                forward,
+                backward,
+                min,
+            );
+            sliding_extremum(
+                self.values,
+                window,
+                larger,
+                f64::NEG_INFINITY,
+                forward,
+                backward,
+                max,
+            );
+        }
+        if needs_moments {
+            self.moments(window, min, max, mean, std);
+        }
         let quantiles: Vec<(usize, f64)> = features
             .iter()
             .enumerate()
@@ -112,17 +145,20 @@ impl<'a> Column<'a> {
         // holds no infinite value), reported as missing.
         let finite_or_nan = |v: &f64| if v.is_finite() { *v } else { f64::NAN };
         for (feature, column) in features.iter().zip(out.iter_mut()) {
+            if feature.quantile().is_some() {
+                continue;
+            }
+            // Refilled in place: the buffers keep their capacity from one
+            // metric to the next, so the pages are not handed back and
+            // faulted in again.
+            column.clear();
             match feature {
-                Feature::P50 | Feature::P90 | Feature::P99 => continue,
-                Feature::Mean => column.clone_from(&mean),
-                Feature::Std => column.clone_from(&std),
-                Feature::Min => *column = min.iter().map(finite_or_nan).collect(),
-                Feature::Max => *column = max.iter().map(finite_or_nan).collect(),
-                _ => {
-                    *column = (0..n)
-                        .map(|row| self.row_feature(*feature, window, row, &mean, &std))
-                        .collect()
-                }
+                Feature::Mean => column.extend_from_slice(mean),
+                Feature::Std => column.extend_from_slice(std),
+                Feature::Min => column.extend(min.iter().map(finite_or_nan)),
+                Feature::Max => column.extend(max.iter().map(finite_or_nan)),
+                _ => column
+                    .extend((0..n).map(|row| self.row_feature(*feature, window, row, mean, std))),
             }
         }
     }
@@ -191,12 +227,21 @@ impl<'a> Column<'a> {
     /// `1.2e-10` relative and the mean within `2.3e-13` std of exact
     /// arithmetic, as the streaming engine's own cancellation check does.
     /// A window whose extrema are equal gets exactly that value and std 0.
-    fn moments(&self, window: usize, min: &[f64], max: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    fn moments(
+        &self,
+        window: usize,
+        min: &[f64],
+        max: &[f64],
+        mean: &mut Vec<f64>,
+        std: &mut Vec<f64>,
+    ) {
         let n = self.values.len();
-        let (mut mean, mut std) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        mean.reserve(n);
+        std.reserve(n);
         let mut sums = CentredSums::default();
         let mut since_recentre = usize::MAX;
         let mut count = 0u32;
+        let (mut inv_for, mut k, mut inv_k) = (0u32, f64::NAN, f64::NAN);
         for row in 0..n {
             let start = (row + 1).saturating_sub(window);
             let x = self.value(row);
@@ -225,9 +270,13 @@ impl<'a> Column<'a> {
                 std.push(0.0);
                 continue;
             }
-            let k = f64::from(count);
-            // One division per row: the three quotients share 1 / k.
-            let inv_k = 1.0 / k;
+            // The quotients share 1 / k, computed again only when the
+            // count of present values changes (rarely, on metrics).
+            if count != inv_for {
+                inv_for = count;
+                k = f64::from(count);
+                inv_k = 1.0 / k;
+            }
             since_recentre = since_recentre.saturating_add(1);
             let mut m2 = sums.m2(inv_k);
             if since_recentre >= window || sums.too_rounded(k, m2) {
@@ -242,9 +291,13 @@ impl<'a> Column<'a> {
             } else {
                 sums.centre + sums.s1 * inv_k
             });
-            std.push((m2.max(0.0) * inv_k).sqrt());
+            // The variance for now: the square roots are taken in one pass
+            // below, which vectorises, instead of one latency per row here.
+            std.push(m2.max(0.0) * inv_k);
         }
-        (mean, std)
+        for v in std.iter_mut() {
+            *v = v.sqrt();
+        }
     }
 
     /// The exact mean of rows `start..=end` as the new centre, and the sums
@@ -367,32 +420,56 @@ impl QuantilePosition {
 /// Replaces `leaving` (present in `ordered`) by `x` and keeps the order.
 ///
 /// Positions are found by counting (`v < leaving`, `v <= x`, `v < x` over
-/// the whole window) rather than by binary search: the counts compile to
-/// vector compares without branches, where a binary search mispredicts
-/// about half its steps on data like metrics; the values in between then
-/// move by one with a `memmove`. The result is the one insertion sort's
-/// inner loop gives (equal values keep their relative places).
+/// the whole window, in one pass) rather than by binary search: the counts
+/// compile to vector compares without branches, where a binary search
+/// mispredicts about half its steps on data like metrics; the values in
+/// between then move by one. The result is the one insertion sort's inner
+/// loop gives (equal values keep their relative places).
 fn replace_sorted(ordered: &mut [f64], leaving: f64, x: f64) {
-    let i = count_where(ordered, |v| v < leaving);
+    let (mut below_leaving, mut below_x, mut up_to_x) = (0usize, 0usize, 0usize);
+    for &v in ordered.iter() {
+        below_leaving += usize::from(v < leaving);
+        below_x += usize::from(v < x);
+        up_to_x += usize::from(v <= x);
+    }
+    let i = below_leaving;
     if i >= ordered.len() {
         return;
     }
     if x < leaving {
         // x goes after every value <= x, all of which lie before i.
-        let p = count_where(ordered, |v| v <= x).min(i);
-        ordered.copy_within(p..i, p + 1);
+        let p = up_to_x.min(i);
+        shift_right(ordered, p, i);
         ordered[p] = x;
     } else {
         // x goes before every value >= x; those before it (after i) move left.
-        let q = count_where(ordered, |v| v < x).saturating_sub(1).max(i);
-        ordered.copy_within(i + 1..q + 1, i);
+        let q = below_x.saturating_sub(1).max(i);
+        shift_left(ordered, i, q);
         ordered[q] = x;
     }
 }
 
-/// How many of `values` satisfy `keep`, without a branch per value.
-fn count_where(values: &[f64], keep: impl Fn(f64) -> bool) -> usize {
-    values.iter().map(|&v| usize::from(keep(v))).sum()
+/// Moves `values[from..to]` one place right (over `values[to]`). Short runs,
+/// the usual case, by a loop: a `memmove` call costs more than a few moves.
+fn shift_right(values: &mut [f64], from: usize, to: usize) {
+    if to - from > 16 {
+        values.copy_within(from..to, from + 1);
+        return;
+    }
+    for j in (from..to).rev() {
+        values[j + 1] = values[j];
+    }
+}
+
+/// Moves `values[from + 1..=to]` one place left (over `values[from]`).
+fn shift_left(values: &mut [f64], from: usize, to: usize) {
+    if to - from > 16 {
+        values.copy_within(from + 1..to + 1, from);
+        return;
+    }
+    for j in from..to {
+        values[j] = values[j + 1];
+    }
 }
 
 /// Sums of deviations from a centre, and the magnitudes of every update
@@ -436,6 +513,17 @@ impl CentredSums {
     }
 }
 
+/// The smaller of two values that are not NaN (one compare and select,
+/// which `f64::min`'s NaN handling would not inline to).
+fn smaller(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
+
+/// The larger of two values that are not NaN.
+fn larger(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+
 /// The extremum (by `pick`, with `identity` for an empty window) of each
 /// trailing window of `window` rows, missing values ignored: van Herk /
 /// Gil-Werman, a running extremum forward within each block of `window`
@@ -444,14 +532,18 @@ impl CentredSums {
 fn sliding_extremum(
     values: &[f64],
     window: usize,
-    pick: fn(f64, f64) -> f64,
+    pick: impl Fn(f64, f64) -> f64,
     identity: f64,
-) -> Vec<f64> {
+    forward: &mut Vec<f64>,
+    backward: &mut Vec<f64>,
+    out: &mut Vec<f64>,
+) {
     let n = values.len();
     let w = window.max(1);
     let clean = |x: f64| if x.is_nan() { identity } else { x };
-    let mut forward = Vec::with_capacity(n);
-    let mut backward = vec![identity; n];
+    forward.clear();
+    backward.clear();
+    backward.resize(n, identity);
     for (block_start, block) in values.chunks(w).enumerate().map(|(i, b)| (i * w, b)) {
         let mut acc = identity;
         for &x in block {
@@ -466,59 +558,71 @@ fn sliding_extremum(
             }
         }
     }
-    (0..n)
-        .map(|row| {
-            let end = forward.get(row).copied().unwrap_or(identity);
-            if row + 1 < w {
-                end
-            } else {
-                let start = backward.get(row + 1 - w).copied().unwrap_or(identity);
-                pick(start, end)
-            }
-        })
-        .collect()
+    out.clear();
+    out.extend((0..n).map(|row| {
+        let end = forward.get(row).copied().unwrap_or(identity);
+        if row + 1 < w {
+            end
+        } else {
+            let start = backward.get(row + 1 - w).copied().unwrap_or(identity);
+            pick(start, end)
+        }
+    }));
+}
+
+/// Working columns of one window's statistics, kept from one window and
+/// metric to the next.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    forward: Vec<f64>,
+    backward: Vec<f64>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+    mean: Vec<f64>,
+    std: Vec<f64>,
 }
 
 /// Every output column of `config` for one metric, in the order of
 /// [`WindowFeatures::output_keys`]: windows x features, EWMAs, lags.
-pub(super) fn metric_features(config: &WindowFeatures, column: &Column<'_>) -> Vec<Vec<f64>> {
+pub(super) fn metric_features(
+    config: &WindowFeatures,
+    column: &Column<'_>,
+    outputs: &mut [Vec<f64>],
+    scratch: &mut Scratch,
+) {
     let n = column.values.len();
-    let mut outputs = Vec::with_capacity(config.outputs_per_column());
-    for &window in &config.windows {
-        let mut block = vec![Vec::new(); config.features.len()];
-        column.window_features(window, &config.features, &mut block);
-        outputs.extend(block);
+    let per_window = config.features.len();
+    let (windowed, rest) =
+        outputs.split_at_mut((config.windows.len() * per_window).min(outputs.len()));
+    for (&window, block) in config
+        .windows
+        .iter()
+        .zip(windowed.chunks_mut(per_window.max(1)))
+    {
+        column.window_features(window, &config.features, block, scratch);
     }
-    for &alpha in &config.ewma_alphas {
+    let (ewmas, lags) = rest.split_at_mut(config.ewma_alphas.len().min(rest.len()));
+    for (&alpha, out) in config.ewma_alphas.iter().zip(ewmas) {
         let mut state = f64::NAN;
-        outputs.push(
-            column
-                .values
-                .iter()
-                .map(|&x| {
-                    if !x.is_nan() {
-                        state = if state.is_nan() {
-                            x
-                        } else {
-                            state + alpha * (x - state)
-                        };
-                    }
-                    state
-                })
-                .collect(),
-        );
+        out.clear();
+        out.extend(column.values.iter().map(|&x| {
+            if !x.is_nan() {
+                state = if state.is_nan() {
+                    x
+                } else {
+                    state + alpha * (x - state)
+                };
+            }
+            state
+        }));
     }
-    for &lag in &config.lags {
-        outputs.push(
-            (0..n)
-                .map(|row| {
-                    row.checked_sub(lag)
-                        .map_or(f64::NAN, |back| column.value(back))
-                })
-                .collect(),
-        );
+    for (&lag, out) in config.lags.iter().zip(lags) {
+        out.clear();
+        out.extend((0..n).map(|row| {
+            row.checked_sub(lag)
+                .map_or(f64::NAN, |back| column.value(back))
+        }));
     }
-    outputs
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod batch;
 mod columnwise;
 mod config;
+mod durations;
 mod queue;
 mod streaming;
 mod window;

@@ -11,8 +11,10 @@
 //! The `read_*` functions collect a whole input. For inputs larger than
 //! memory, or to process rows as they arrive, [`LongRows`] yields long-form
 //! samples one at a time and [`WideRows`] yields wide rows one at a time or
-//! as frames of a bounded number of rows; both keep memory independent of
-//! the input's length.
+//! as frames of a bounded number of rows ([`WideRows::frames`]); long
+//! samples come in chunks too ([`LongRows::chunks`]). Both read the input
+//! only as far as the rows handed out (plus the CSV reader's fixed buffer),
+//! so memory is independent of the input's length.
 //!
 //! Timestamps are anything [`Timestamp::parse`] accepts. Fields are trimmed
 //! of surrounding spaces. An empty value cell, or the text `NaN`, is a
@@ -27,7 +29,7 @@ mod record;
 mod series_key;
 mod stream;
 
-pub use stream::{LongRows, LongSample, WideRows};
+pub use stream::{LongChunks, LongRows, LongSample, WideFrames, WideRows};
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;

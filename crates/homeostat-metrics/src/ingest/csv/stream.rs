@@ -75,6 +75,73 @@ impl<R: Read> LongRows<R> {
     }
 }
 
+impl<R: Read> LongRows<R> {
+    /// Up to `max` further samples (`max` of 0 is read as 1), `None` at the
+    /// end of the input. Only the chunk is held: the input is read as far as
+    /// the chunk's last line (and the CSV reader's fixed buffer). An error
+    /// drops the samples of the chunk read before it, names its line, and
+    /// ends the reader.
+    ///
+    /// ```
+    /// use homeostat_metrics::ingest::csv::LongRows;
+    ///
+    /// let text = "0,cpu,1\n10,cpu,2\n20,cpu,3\n";
+    /// let mut rows = LongRows::new(text.as_bytes());
+    /// assert_eq!(rows.next_chunk(2)?.map(|c| c.len()), Some(2));
+    /// assert_eq!(rows.next_chunk(2)?.map(|c| c.len()), Some(1));
+    /// assert!(rows.next_chunk(2)?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn next_chunk(&mut self, max: usize) -> Result<Option<Vec<LongSample>>> {
+        let max = max.max(1);
+        let mut chunk = Vec::with_capacity(max.min(CHUNK_RESERVE));
+        while chunk.len() < max {
+            match self.next() {
+                Some(Ok(sample)) => chunk.push(sample),
+                Some(Err(e)) => return Err(e),
+                None => break,
+            }
+        }
+        Ok((!chunk.is_empty()).then_some(chunk))
+    }
+
+    /// The samples in chunks of at most `max` (see
+    /// [`next_chunk`](Self::next_chunk)).
+    ///
+    /// ```
+    /// use homeostat_metrics::ingest::csv::LongRows;
+    ///
+    /// let text = "0,cpu,1\n10,cpu,2\n20,cpu,x\n";
+    /// let chunks: Vec<_> = LongRows::new(text.as_bytes()).chunks(2).collect();
+    /// assert_eq!(chunks.len(), 2);
+    /// assert_eq!(chunks[0].as_ref().map(Vec::len).ok(), Some(2));
+    /// assert!(chunks[1].as_ref().is_err_and(|e| e.to_string().contains("line 3")));
+    /// ```
+    pub fn chunks(self, max: usize) -> LongChunks<R> {
+        LongChunks { rows: self, max }
+    }
+}
+
+/// Chunks of at most a given number of long-form samples: the iterator of
+/// [`LongRows::chunks`].
+#[derive(Debug)]
+pub struct LongChunks<R> {
+    rows: LongRows<R>,
+    max: usize,
+}
+
+impl<R: Read> Iterator for LongChunks<R> {
+    type Item = Result<Vec<LongSample>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rows.next_chunk(self.max).transpose()
+    }
+}
+
+/// Most rows a chunk reserves room for up front: a huge `max` should not
+/// allocate before the rows are there.
+const CHUNK_RESERVE: usize = 4096;
+
 impl<R: Read> Iterator for LongRows<R> {
     type Item = Result<LongSample>;
 
@@ -169,7 +236,8 @@ impl<R: Read> WideRows<R> {
         let mut index = Vec::new();
         let mut values = Vec::new();
         let mut row = Vec::with_capacity(columns);
-        while index.len() < max_rows.max(1) {
+        let max_rows = max_rows.max(1);
+        while index.len() < max_rows {
             match self.read(&mut row) {
                 Ok(Some(t)) => {
                     index.push(t);
@@ -192,6 +260,45 @@ impl<R: Read> WideRows<R> {
         let values = Array2::from_shape_vec((index.len(), columns), values)
             .map_err(|e| invalid("row width", e.to_string()))?;
         Ok(Some(Frame::new(index, self.keys.clone(), values)?))
+    }
+}
+
+impl<R: Read> WideRows<R> {
+    /// The rows as frames of at most `max_rows` rows each (see
+    /// [`next_frame`](Self::next_frame)); after an error the iterator ends.
+    ///
+    /// ```
+    /// use homeostat_metrics::ingest::csv::WideRows;
+    ///
+    /// let text = "timestamp,cpu\n0,0.5\n60,0.6\n120,0.7\n";
+    /// let sizes: Vec<usize> = WideRows::new(text.as_bytes())?
+    ///     .frames(2)
+    ///     .map(|frame| frame.map(|f| f.nrows()))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(sizes, [2, 1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn frames(self, max_rows: usize) -> WideFrames<R> {
+        WideFrames {
+            rows: self,
+            max_rows,
+        }
+    }
+}
+
+/// Frames of at most a given number of wide rows: the iterator of
+/// [`WideRows::frames`].
+#[derive(Debug)]
+pub struct WideFrames<R> {
+    rows: WideRows<R>,
+    max_rows: usize,
+}
+
+impl<R: Read> Iterator for WideFrames<R> {
+    type Item = Result<Frame>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rows.next_frame(self.max_rows).transpose()
     }
 }
 
