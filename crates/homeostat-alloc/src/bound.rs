@@ -20,18 +20,8 @@ pub(crate) fn lower_bound(inst: &Instance<'_>) -> f64 {
         Objective::Nodes => {
             let mut best = if p.workloads.is_empty() { 0 } else { 1 };
             for (k, &need) in total.iter().enumerate() {
-                let mut caps: Vec<f64> = p.nodes.iter().map(|n| n.capacity[k]).collect();
-                caps.sort_by(|a, b| b.total_cmp(a));
-                let mut sum = 0.0;
-                let mut count = 0;
-                for c in caps {
-                    if sum >= need * (1.0 - 1e-12) {
-                        break;
-                    }
-                    sum += c;
-                    count += 1;
-                }
-                best = best.max(count);
+                let count = fewest_covering(p.nodes.iter().map(|n| n.capacity[k]), need);
+                best = best.max(count.unwrap_or(p.nodes.len()));
             }
             let mut group_sizes = vec![0usize; inst.groups];
             for g in inst.group.iter().flatten() {
@@ -101,4 +91,23 @@ pub(crate) fn lower_bound(inst: &Instance<'_>) -> f64 {
             best
         }
     }
+}
+
+/// The fewest of `capacities` (largest first) whose sum covers `need`, or
+/// `None` when all of them together fall short. Every placement of a total
+/// demand `need` uses at least that many nodes.
+pub(crate) fn fewest_covering(capacities: impl Iterator<Item = f64>, need: f64) -> Option<usize> {
+    let mut caps: Vec<f64> = capacities.collect();
+    caps.sort_by(|a, b| b.total_cmp(a));
+    let target = need * (1.0 - 1e-12);
+    let mut sum = 0.0;
+    let mut count = 0;
+    for c in caps {
+        if sum >= target {
+            break;
+        }
+        sum += c;
+        count += 1;
+    }
+    (sum >= target).then_some(count)
 }

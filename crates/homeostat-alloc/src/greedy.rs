@@ -52,8 +52,14 @@ impl Policy {
         }
     }
 
-    /// Parses a [`Policy::name`].
+    /// Parses a [`Policy::name`]; `first-fit` and `best-fit` are accepted
+    /// for `ffd` and `bfd`.
     pub fn from_name(name: &str) -> Result<Self> {
+        let name = match name {
+            "first-fit" => "ffd",
+            "best-fit" => "bfd",
+            other => other,
+        };
         Self::ALL
             .into_iter()
             .find(|p| p.name() == name)
@@ -250,26 +256,42 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
 /// Higher is better. Utilisations are after placing `i` on `j`.
 fn score(state: &State<'_, '_>, i: usize, j: usize, policy: Policy) -> f64 {
     let inst = state.inst;
-    let cap = inst.capacity(j);
-    let demand = inst.demand(i);
-    let dims = inst.dims();
-    let after: Vec<f64> = (0..dims)
-        .filter(|&k| cap[k] > 0.0)
-        .map(|k| (state.used[j][k] + demand[k]) / cap[k])
-        .collect();
-    let count = after.len().max(1) as f64;
-    let mean = after.iter().sum::<f64>() / count;
+    policy_score(
+        policy,
+        &state.used[j],
+        inst.demand(i),
+        inst.capacity(j),
+        &inst.largest,
+    )
+}
+
+/// The score `policy` gives a node with `used` of `capacity` taken when a
+/// workload of `demand` joins it; higher is better. `largest` is the unit
+/// of each resource for absolute room (best fit). Resources the node lacks
+/// (capacity 0) do not count. Shared by the generic greedy and the GPU
+/// cluster placer.
+pub(crate) fn policy_score(
+    policy: Policy,
+    used: &[f64],
+    demand: &[f64],
+    capacity: &[f64],
+    largest: &[f64],
+) -> f64 {
+    let dims = capacity.len();
+    let present = || (0..dims).filter(|&k| capacity[k] > 0.0);
+    let after = |k: usize| (used[k] + demand[k]) / capacity[k];
+    let count = present().count().max(1) as f64;
+    let mean = present().map(after).sum::<f64>() / count;
     match policy {
         // Least normalised room left, absolute: packs big bins as tightly
         // as small ones.
-        Policy::FirstFit | Policy::BestFit => -(0..dims)
-            .filter(|&k| cap[k] > 0.0)
-            .map(|k| (cap[k] - state.used[j][k] - demand[k]) / inst.largest[k])
+        Policy::FirstFit | Policy::BestFit => -present()
+            .map(|k| (capacity[k] - used[k] - demand[k]) / largest[k])
             .sum::<f64>(),
         Policy::LeastAllocated => 1.0 - mean,
         Policy::MostAllocated => mean,
         Policy::BalancedAllocation => {
-            let var = after.iter().map(|u| (u - mean).powi(2)).sum::<f64>() / count;
+            let var = present().map(|k| (after(k) - mean).powi(2)).sum::<f64>() / count;
             // Ties (e.g. empty nodes) go to the least allocated, as the
             // Kubernetes scheduler combines the two.
             1.0 - var.sqrt() + 1e-3 * (1.0 - mean)
