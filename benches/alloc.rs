@@ -20,24 +20,6 @@ use rand::{Rng, SeedableRng};
 
 const SEED: u64 = 11;
 
-/// Chu–Beasley type c: weights 5..25, costs 10..50, capacity 80 % of an
-/// agent's share of the weights.
-fn gap_instance(agents: usize, jobs: usize) -> GapInstance {
-    let mut rng = StdRng::seed_from_u64(SEED);
-    let cost: Vec<f64> = (0..agents * jobs)
-        .map(|_| f64::from(rng.gen_range(10u32..50)))
-        .collect();
-    let weight: Vec<f64> = (0..agents * jobs)
-        .map(|_| f64::from(rng.gen_range(5u32..25)))
-        .collect();
-    let capacity = (0..agents)
-        .map(|i| {
-            (0.8 * weight[i * jobs..(i + 1) * jobs].iter().sum::<f64>() / agents as f64).floor()
-        })
-        .collect();
-    GapInstance::new(agents, jobs, cost, weight, capacity).unwrap()
-}
-
 fn cluster(workloads: usize, nodes: usize) -> Problem {
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut p = Problem::new(["cpu", "memory"]);
@@ -64,7 +46,7 @@ fn bench_gap(c: &mut Criterion) {
     let mut group = c.benchmark_group("alloc_gap_heuristic");
     group.sample_size(10);
     for (agents, jobs) in [(10, 60), (10, 100), (20, 200)] {
-        let gap = gap_instance(agents, jobs);
+        let gap = GapInstance::chu_beasley_c(agents, jobs, SEED).unwrap();
         let solver = GapHeuristic::params().check().unwrap();
         group.bench_with_input(
             BenchmarkId::new(format!("{agents}x{jobs}"), "2000_iterations"),
