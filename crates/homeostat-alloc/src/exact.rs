@@ -84,7 +84,7 @@ impl Allocator for Exact {
         let started = Instant::now();
         let inst = Instance::new(problem)?;
         let m = problem.nodes.len();
-        let size = inst.eligible.iter().map(Vec::len).sum::<usize>() + m;
+        let size = inst.eligible.iter().map(|e| e.len()).sum::<usize>() + m;
         if size > self.0.max_binaries {
             return Err(Error::TooLarge {
                 size,

@@ -220,9 +220,12 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
     let inst = state.inst;
     let packing = matches!(policy, Policy::BestFit | Policy::MostAllocated)
         && inst.problem.objective != Objective::Balance;
+    if packing && inst.eligible[i].len() == inst.problem.nodes.len() {
+        return choose_packing_anywhere(state, i, policy);
+    }
     let mut best: Option<(f64, usize)> = None;
     let mut fresh: Option<(f64, usize)> = None;
-    for &j in &inst.eligible[i] {
+    for &j in inst.eligible[i].iter() {
         if !state.can_place(i, j) {
             continue;
         }
@@ -230,16 +233,7 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
             return Some(j);
         }
         if packing && state.count[j] == 0 {
-            let size: f64 = inst
-                .capacity(j)
-                .iter()
-                .zip(&inst.largest)
-                .map(|(c, l)| c / l)
-                .sum();
-            let value = match inst.problem.objective {
-                Objective::Cost => -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE),
-                _ => size,
-            };
+            let value = fresh_value(inst, j);
             if fresh.is_none_or(|(v, _)| value > v) {
                 fresh = Some((value, j));
             }
@@ -251,6 +245,47 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
         }
     }
     best.or(fresh).map(|(_, j)| j)
+}
+
+/// [`choose`] for a packing policy and a workload every node may take:
+/// the same choice, found by scoring only the nodes in use and opening
+/// the first node of [`Instance::fresh_order`] that fits, so that a large
+/// problem costs workloads × used nodes rather than workloads × nodes.
+fn choose_packing_anywhere(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<usize> {
+    let mut best: Option<(f64, usize)> = None;
+    for &j in &state.in_use {
+        if !state.can_place(i, j) {
+            continue;
+        }
+        let score = score(state, i, j, policy);
+        // Ties go to the lowest index, as in the scan over all nodes.
+        if best.is_none_or(|(s, b)| score > s || (score == s && j < b)) {
+            best = Some((score, j));
+        }
+    }
+    best.map(|(_, j)| j).or_else(|| {
+        state
+            .inst
+            .fresh_order
+            .iter()
+            .copied()
+            .find(|&j| state.count[j] == 0 && state.can_place(i, j))
+    })
+}
+
+/// How much a packing policy wants to open unused node `j`: the largest
+/// (objective nodes) or the cheapest per unit of capacity (cost).
+pub(crate) fn fresh_value(inst: &Instance<'_>, j: usize) -> f64 {
+    let size: f64 = inst
+        .capacity(j)
+        .iter()
+        .zip(&inst.largest)
+        .map(|(c, l)| c / l)
+        .sum();
+    match inst.problem.objective {
+        Objective::Cost => -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE),
+        _ => size,
+    }
 }
 
 /// Higher is better. Utilisations are after placing `i` on `j`.

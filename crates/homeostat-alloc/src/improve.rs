@@ -71,15 +71,20 @@ fn try_close(state: &mut State<'_, '_>, victim: usize, size: &[f64]) -> bool {
     members.sort_by(|&a, &b| size[b].total_cmp(&size[a]).then(a.cmp(&b)));
     let mut moved = Vec::with_capacity(members.len());
     for &i in &members {
-        let target = inst.eligible[i]
+        // Only used nodes qualify: scan them directly when every node is
+        // eligible (large problems), else filter the eligible list.
+        let candidates: &[usize] = if inst.eligible[i].len() == inst.problem.nodes.len() {
+            &state.in_use
+        } else {
+            &inst.eligible[i]
+        };
+        let target = candidates
             .iter()
             .copied()
             .filter(|&j| j != victim && state.count[j] > 0 && state.can_place(i, j))
-            .min_by(|&a, &b| {
-                slack_after(state, i, a)
-                    .total_cmp(&slack_after(state, i, b))
-                    .then(a.cmp(&b))
-            });
+            .map(|j| (slack_after(state, i, j), j))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, j)| j);
         match target {
             Some(j) => {
                 state.remove(i);
@@ -124,7 +129,7 @@ fn level_peaks(state: &mut State<'_, '_>, max_rounds: usize) {
         for &i in &members {
             state.remove(i);
             let hot_after = state.peak(hot);
-            for &j in &inst.eligible[i] {
+            for &j in inst.eligible[i].iter() {
                 if j == hot || !state.can_place(i, j) {
                     continue;
                 }

@@ -2,6 +2,7 @@
 //! with demands and constraints, and what to optimise.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::error::{Error, Result, check_non_negative};
 
@@ -211,8 +212,10 @@ impl Problem {
 pub(crate) struct Instance<'p> {
     pub(crate) problem: &'p Problem,
     /// Nodes each workload may go on (labels, allow list, pin), capacity
-    /// of an empty node permitting.
-    pub(crate) eligible: Vec<Vec<usize>>,
+    /// of an empty node permitting. Unconstrained workloads that fit every
+    /// node share one list, so large problems do not hold workloads × nodes
+    /// indices.
+    pub(crate) eligible: Vec<Arc<[usize]>>,
     /// Anti-affinity group index of each workload.
     pub(crate) group: Vec<Option<usize>>,
     /// Number of anti-affinity groups.
@@ -220,6 +223,9 @@ pub(crate) struct Instance<'p> {
     /// Largest capacity of each resource over the nodes (1 where all are 0),
     /// the unit in which sizes are compared.
     pub(crate) largest: Vec<f64>,
+    /// Nodes in the order packing policies open them: by
+    /// [`crate::greedy::fresh_value`], highest first, then by index.
+    pub(crate) fresh_order: Vec<usize>,
 }
 
 impl<'p> Instance<'p> {
@@ -249,6 +255,18 @@ impl<'p> Instance<'p> {
             }
             check_non_negative(&node.name, "cost", node.cost)?;
         }
+        let all_nodes: Arc<[usize]> = (0..problem.nodes.len()).collect();
+        // A demand within the smallest capacity of each resource fits
+        // every empty node.
+        let smallest: Vec<f64> = (0..dims)
+            .map(|k| {
+                problem
+                    .nodes
+                    .iter()
+                    .map(|n| n.capacity[k])
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
         let mut names = HashSet::new();
         let mut group_index: HashMap<&str, usize> = HashMap::new();
         let mut eligible = Vec::with_capacity(problem.workloads.len());
@@ -270,6 +288,18 @@ impl<'p> Instance<'p> {
                         node: name.clone(),
                     })
             };
+            let unconstrained = w.pinned.is_none()
+                && w.allowed_nodes.is_none()
+                && w.required_labels.is_empty()
+                && w.forbidden_labels.is_empty();
+            if unconstrained && fits(&vec![0.0; dims], &w.demand, &smallest) {
+                eligible.push(Arc::clone(&all_nodes));
+                group.push(w.anti_affinity.as_deref().map(|g| {
+                    let next = group_index.len();
+                    *group_index.entry(g).or_insert(next)
+                }));
+                continue;
+            }
             let pinned = w.pinned.as_ref().map(lookup).transpose()?;
             let allowed: Option<HashSet<usize>> = w
                 .allowed_nodes
@@ -288,7 +318,7 @@ impl<'p> Instance<'p> {
                     reason: why_no_node(problem, w, pinned, allowed.as_ref()),
                 });
             }
-            eligible.push(nodes);
+            eligible.push(nodes.into());
             group.push(w.anti_affinity.as_deref().map(|g| {
                 let next = group_index.len();
                 *group_index.entry(g).or_insert(next)
@@ -304,13 +334,21 @@ impl<'p> Instance<'p> {
                 if c > 0.0 { c } else { 1.0 }
             })
             .collect();
-        Ok(Self {
+        let mut inst = Self {
             problem,
             eligible,
             group,
             groups: group_index.len(),
             largest,
-        })
+            fresh_order: Vec::new(),
+        };
+        let value: Vec<f64> = (0..problem.nodes.len())
+            .map(|j| crate::greedy::fresh_value(&inst, j))
+            .collect();
+        let mut order: Vec<usize> = (0..problem.nodes.len()).collect();
+        order.sort_by(|&a, &b| value[b].total_cmp(&value[a]).then(a.cmp(&b)));
+        inst.fresh_order = order;
+        Ok(inst)
     }
 
     pub(crate) fn dims(&self) -> usize {
