@@ -162,7 +162,7 @@ impl Allocator for Greedy {
         let inst = Instance::new(problem)?;
         let mut state = State::empty(&inst);
         for i in placement_order(&inst) {
-            if let Some(j) = choose(&state, i, self.0.policy) {
+            if let Some(j) = stay_home(&state, i).or_else(|| choose(&state, i, self.0.policy)) {
                 state.place(i, j);
             }
         }
@@ -183,7 +183,18 @@ impl Allocator for Greedy {
     }
 }
 
-/// Pinned and constrained workloads first, then priority, then size
+/// When minimising migrations, the current node of `i` if it may stay.
+fn stay_home(state: &State<'_, '_>, i: usize) -> Option<usize> {
+    let inst = state.inst;
+    let c = inst.current[i]?;
+    (inst.problem.objective == Objective::Migrations
+        && inst.eligible[i].binary_search(&c).is_ok()
+        && state.can_place(i, c))
+    .then_some(c)
+}
+
+/// Pinned and constrained workloads first, then priority, then (when
+/// minimising migrations) the costliest to move, then size
 /// (sum of demands relative to the largest capacity of each resource).
 pub(crate) fn placement_order(inst: &Instance<'_>) -> Vec<usize> {
     let size = sizes(inst);
@@ -196,6 +207,11 @@ pub(crate) fn placement_order(inst: &Instance<'_>) -> Vec<usize> {
             .len()
             .cmp(&inst.eligible[b].len())
             .then(wb.priority.cmp(&wa.priority))
+            .then(if inst.problem.objective == Objective::Migrations {
+                wb.migration_cost.total_cmp(&wa.migration_cost)
+            } else {
+                std::cmp::Ordering::Equal
+            })
             .then(size[b].total_cmp(&size[a]))
             .then(a.cmp(&b))
     });

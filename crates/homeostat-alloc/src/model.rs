@@ -54,7 +54,7 @@ impl Node {
 }
 
 /// Something to place: a pod, a replica, a job.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default))]
 pub struct Workload {
@@ -74,16 +74,55 @@ pub struct Workload {
     pub anti_affinity: Option<String>,
     /// If set, the workload must run on this node.
     pub pinned: Option<String>,
+    /// The node the workload runs on now, if any (objective
+    /// [`Objective::Migrations`]).
+    pub current: Option<String>,
+    /// What moving the workload off its current node costs (default 1).
+    #[cfg_attr(feature = "serde", serde(default = "one"))]
+    pub migration_cost: f64,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            demand: Vec::new(),
+            priority: 0,
+            required_labels: BTreeMap::new(),
+            forbidden_labels: BTreeMap::new(),
+            allowed_nodes: None,
+            anti_affinity: None,
+            pinned: None,
+            current: None,
+            migration_cost: 1.0,
+        }
+    }
 }
 
 impl Workload {
-    /// A workload with no constraints and priority 0.
+    /// A workload with no constraints, priority 0, not running anywhere yet.
     pub fn new(name: impl Into<String>, demand: Vec<f64>) -> Self {
         Self {
             name: name.into(),
             demand,
             ..Self::default()
         }
+    }
+
+    /// Records the node the workload runs on now: moving it elsewhere
+    /// costs its migration cost under [`Objective::Migrations`].
+    #[must_use]
+    pub fn currently_on(mut self, node: impl Into<String>) -> Self {
+        self.current = Some(node.into());
+        self
+    }
+
+    /// Sets the cost of moving the workload off its current node
+    /// (default 1).
+    #[must_use]
+    pub fn with_migration_cost(mut self, cost: f64) -> Self {
+        self.migration_cost = cost;
+        self
     }
 
     /// Requires the node label `key=value`.
@@ -142,6 +181,9 @@ pub enum Objective {
     Cost,
     /// The highest utilisation of any resource on any node.
     Balance,
+    /// The summed migration cost of the workloads placed elsewhere than
+    /// their current node (a workload without one costs nothing).
+    Migrations,
 }
 
 /// A placement problem.
@@ -223,6 +265,8 @@ pub(crate) struct Instance<'p> {
     /// Largest capacity of each resource over the nodes (1 where all are 0),
     /// the unit in which sizes are compared.
     pub(crate) largest: Vec<f64>,
+    /// Index of each workload's current node.
+    pub(crate) current: Vec<Option<usize>>,
     /// Nodes in the order packing policies open them: by
     /// [`crate::greedy::fresh_value`], highest first, then by index.
     pub(crate) fresh_order: Vec<usize>,
@@ -271,11 +315,27 @@ impl<'p> Instance<'p> {
         let mut group_index: HashMap<&str, usize> = HashMap::new();
         let mut eligible = Vec::with_capacity(problem.workloads.len());
         let mut group = Vec::with_capacity(problem.workloads.len());
+        let mut current = Vec::with_capacity(problem.workloads.len());
         for w in &problem.workloads {
             if !names.insert(w.name.as_str()) {
                 return Err(Error::DuplicateName(w.name.clone()));
             }
             check_len(&w.name, "demand", dims, w.demand.len())?;
+            check_non_negative(&w.name, "migration_cost", w.migration_cost)?;
+            current.push(
+                w.current
+                    .as_ref()
+                    .map(|name| {
+                        node_index
+                            .get(name.as_str())
+                            .copied()
+                            .ok_or_else(|| Error::UnknownNode {
+                                workload: w.name.clone(),
+                                node: name.clone(),
+                            })
+                    })
+                    .transpose()?,
+            );
             for (k, &d) in w.demand.iter().enumerate() {
                 check_non_negative(&w.name, &format!("demand[{}]", problem.resources[k]), d)?;
             }
@@ -340,6 +400,7 @@ impl<'p> Instance<'p> {
             group,
             groups: group_index.len(),
             largest,
+            current,
             fresh_order: Vec::new(),
         };
         let value: Vec<f64> = (0..problem.nodes.len())

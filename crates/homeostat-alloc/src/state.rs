@@ -98,6 +98,18 @@ impl<'i, 'p> State<'i, 'p> {
                 .map(|j| nodes[j].cost)
                 .sum(),
             Objective::Balance => (0..nodes.len()).map(|j| self.peak(j)).fold(0.0, f64::max),
+            Objective::Migrations => (0..self.assign.len())
+                .filter(|&i| self.moved(i))
+                .map(|i| self.inst.problem.workloads[i].migration_cost)
+                .sum(),
+        }
+    }
+
+    /// Whether `i` is placed, has a current node, and is not on it.
+    pub(crate) fn moved(&self, i: usize) -> bool {
+        match (self.assign[i], self.inst.current[i]) {
+            (Some(j), Some(c)) => j != c,
+            _ => false,
         }
     }
 
