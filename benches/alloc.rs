@@ -5,7 +5,7 @@
 //!
 //! The targets: a gap1–12 instance in < 50 ms, a 100–200 job
 //! instance in < 1 s; 50 000 workloads on 5 000 nodes in < 5 s (the
-//! placement group measures a tenth of each so a run stays short).
+//! `alloc_scale` group; `alloc_place` measures a tenth of each).
 
 // A benchmark that cannot set up its instance has nothing to measure.
 #![allow(clippy::unwrap_used)]
@@ -19,24 +19,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 const SEED: u64 = 11;
-
-/// Chu–Beasley type c: weights 5..25, costs 10..50, capacity 80 % of an
-/// agent's share of the weights.
-fn gap_instance(agents: usize, jobs: usize) -> GapInstance {
-    let mut rng = StdRng::seed_from_u64(SEED);
-    let cost: Vec<f64> = (0..agents * jobs)
-        .map(|_| f64::from(rng.gen_range(10u32..50)))
-        .collect();
-    let weight: Vec<f64> = (0..agents * jobs)
-        .map(|_| f64::from(rng.gen_range(5u32..25)))
-        .collect();
-    let capacity = (0..agents)
-        .map(|i| {
-            (0.8 * weight[i * jobs..(i + 1) * jobs].iter().sum::<f64>() / agents as f64).floor()
-        })
-        .collect();
-    GapInstance::new(agents, jobs, cost, weight, capacity).unwrap()
-}
 
 fn cluster(workloads: usize, nodes: usize) -> Problem {
     let mut rng = StdRng::seed_from_u64(SEED);
@@ -64,7 +46,7 @@ fn bench_gap(c: &mut Criterion) {
     let mut group = c.benchmark_group("alloc_gap_heuristic");
     group.sample_size(10);
     for (agents, jobs) in [(10, 60), (10, 100), (20, 200)] {
-        let gap = gap_instance(agents, jobs);
+        let gap = GapInstance::chu_beasley_c(agents, jobs, SEED).unwrap();
         let solver = GapHeuristic::params().check().unwrap();
         group.bench_with_input(
             BenchmarkId::new(format!("{agents}x{jobs}"), "2000_iterations"),
@@ -90,5 +72,21 @@ fn bench_place(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_gap, bench_place);
+/// The scale target: 50 000 workloads on 5 000 nodes, < 5 s.
+fn bench_scale(c: &mut Criterion) {
+    let mut group = c.benchmark_group("alloc_scale");
+    group.sample_size(10);
+    let problem = cluster(50_000, 5_000);
+    for policy in [Policy::BestFit, Policy::FirstFit] {
+        let greedy = Greedy::with_policy(policy);
+        group.bench_with_input(
+            BenchmarkId::new(greedy.name(), "50000_workloads_5000_nodes"),
+            &problem,
+            |b, problem| b.iter(|| greedy.allocate(black_box(problem)).unwrap()),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_gap, bench_place, bench_scale);
 criterion_main!(benches);

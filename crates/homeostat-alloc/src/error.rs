@@ -90,6 +90,17 @@ pub enum Error {
     #[error("malformed instance: {0}")]
     Malformed(String),
 
+    /// A row of a CSV file that cannot be read as its format says.
+    #[error("{file}:{line}: {reason}")]
+    MalformedRow {
+        /// The file (or the name the caller gave the text).
+        file: String,
+        /// 1-based line number; the header is line 1.
+        line: usize,
+        /// What is wrong, naming the column and the value.
+        reason: String,
+    },
+
     /// The LP / MIP solver failed for a reason other than infeasibility.
     #[error("solver failed: {0}")]
     Solver(String),

@@ -84,7 +84,7 @@ impl Allocator for Exact {
         let started = Instant::now();
         let inst = Instance::new(problem)?;
         let m = problem.nodes.len();
-        let size = inst.eligible.iter().map(Vec::len).sum::<usize>() + m;
+        let size = inst.eligible.iter().map(|e| e.len()).sum::<usize>() + m;
         if size > self.0.max_binaries {
             return Err(Error::TooLarge {
                 size,
@@ -130,6 +130,17 @@ fn solve(inst: &Instance<'_>) -> Result<Vec<usize>> {
         Objective::Nodes => y.iter().map(|&v| Expression::from(v)).sum(),
         Objective::Cost => y.iter().zip(&p.nodes).map(|(&v, n)| n.cost * v).sum(),
         Objective::Balance => z.into(),
+        // The cost of staying home is saved; the constant total of the
+        // migration costs does not change the optimum.
+        Objective::Migrations => x
+            .iter()
+            .enumerate()
+            .filter_map(|(i, xi)| {
+                let c = inst.current[i]?;
+                let &(_, v) = xi.iter().find(|&&(j, _)| j == c)?;
+                Some(-p.workloads[i].migration_cost * v)
+            })
+            .sum(),
     };
     let mut model = vars.minimise(objective).using(microlp);
     for xi in &x {
@@ -151,7 +162,7 @@ fn solve(inst: &Instance<'_>) -> Result<Vec<usize>> {
             let load: Expression = members.iter().map(|&(i, v)| inst.demand(i)[k] * v).sum();
             let limit: Expression = match p.objective {
                 Objective::Balance => cap * z,
-                Objective::Nodes | Objective::Cost => cap * y[j],
+                Objective::Nodes | Objective::Cost | Objective::Migrations => cap * y[j],
             };
             model.add_constraint(load.clone().leq(limit));
             if p.objective == Objective::Balance {

@@ -42,7 +42,7 @@ pub(crate) fn proven_conflict(inst: &Instance<'_>) -> Option<String> {
     let mut confined: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
     for (i, nodes) in inst.eligible.iter().enumerate() {
         if nodes.len() < p.nodes.len() {
-            confined.entry(nodes.as_slice()).or_default().push(i);
+            confined.entry(&nodes[..]).or_default().push(i);
         }
     }
     for (nodes, members) in &confined {

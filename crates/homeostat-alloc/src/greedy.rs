@@ -52,8 +52,14 @@ impl Policy {
         }
     }
 
-    /// Parses a [`Policy::name`].
+    /// Parses a [`Policy::name`]; `first-fit` and `best-fit` are accepted
+    /// for `ffd` and `bfd`.
     pub fn from_name(name: &str) -> Result<Self> {
+        let name = match name {
+            "first-fit" => "ffd",
+            "best-fit" => "bfd",
+            other => other,
+        };
         Self::ALL
             .into_iter()
             .find(|p| p.name() == name)
@@ -156,7 +162,7 @@ impl Allocator for Greedy {
         let inst = Instance::new(problem)?;
         let mut state = State::empty(&inst);
         for i in placement_order(&inst) {
-            if let Some(j) = choose(&state, i, self.0.policy) {
+            if let Some(j) = stay_home(&state, i).or_else(|| choose(&state, i, self.0.policy)) {
                 state.place(i, j);
             }
         }
@@ -177,7 +183,18 @@ impl Allocator for Greedy {
     }
 }
 
-/// Pinned and constrained workloads first, then priority, then size
+/// When minimising migrations, the current node of `i` if it may stay.
+fn stay_home(state: &State<'_, '_>, i: usize) -> Option<usize> {
+    let inst = state.inst;
+    let c = inst.current[i]?;
+    (inst.problem.objective == Objective::Migrations
+        && inst.eligible[i].binary_search(&c).is_ok()
+        && state.can_place(i, c))
+    .then_some(c)
+}
+
+/// Pinned and constrained workloads first, then priority, then (when
+/// minimising migrations) the costliest to move, then size
 /// (sum of demands relative to the largest capacity of each resource).
 pub(crate) fn placement_order(inst: &Instance<'_>) -> Vec<usize> {
     let size = sizes(inst);
@@ -190,6 +207,11 @@ pub(crate) fn placement_order(inst: &Instance<'_>) -> Vec<usize> {
             .len()
             .cmp(&inst.eligible[b].len())
             .then(wb.priority.cmp(&wa.priority))
+            .then(if inst.problem.objective == Objective::Migrations {
+                wb.migration_cost.total_cmp(&wa.migration_cost)
+            } else {
+                std::cmp::Ordering::Equal
+            })
             .then(size[b].total_cmp(&size[a]))
             .then(a.cmp(&b))
     });
@@ -214,9 +236,12 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
     let inst = state.inst;
     let packing = matches!(policy, Policy::BestFit | Policy::MostAllocated)
         && inst.problem.objective != Objective::Balance;
+    if packing && inst.eligible[i].len() == inst.problem.nodes.len() {
+        return choose_packing_anywhere(state, i, policy);
+    }
     let mut best: Option<(f64, usize)> = None;
     let mut fresh: Option<(f64, usize)> = None;
-    for &j in &inst.eligible[i] {
+    for &j in inst.eligible[i].iter() {
         if !state.can_place(i, j) {
             continue;
         }
@@ -224,16 +249,7 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
             return Some(j);
         }
         if packing && state.count[j] == 0 {
-            let size: f64 = inst
-                .capacity(j)
-                .iter()
-                .zip(&inst.largest)
-                .map(|(c, l)| c / l)
-                .sum();
-            let value = match inst.problem.objective {
-                Objective::Cost => -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE),
-                _ => size,
-            };
+            let value = fresh_value(inst, j);
             if fresh.is_none_or(|(v, _)| value > v) {
                 fresh = Some((value, j));
             }
@@ -247,29 +263,86 @@ pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<
     best.or(fresh).map(|(_, j)| j)
 }
 
+/// [`choose`] for a packing policy and a workload every node may take:
+/// the same choice, found by scoring only the nodes in use and opening
+/// the first node of [`Instance::fresh_order`] that fits, so that a large
+/// problem costs workloads × used nodes rather than workloads × nodes.
+fn choose_packing_anywhere(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<usize> {
+    let mut best: Option<(f64, usize)> = None;
+    for &j in &state.in_use {
+        if !state.can_place(i, j) {
+            continue;
+        }
+        let score = score(state, i, j, policy);
+        // Ties go to the lowest index, as in the scan over all nodes.
+        if best.is_none_or(|(s, b)| score > s || (score == s && j < b)) {
+            best = Some((score, j));
+        }
+    }
+    best.map(|(_, j)| j).or_else(|| {
+        state
+            .inst
+            .fresh_order
+            .iter()
+            .copied()
+            .find(|&j| state.count[j] == 0 && state.can_place(i, j))
+    })
+}
+
+/// How much a packing policy wants to open unused node `j`: the largest
+/// (objective nodes) or the cheapest per unit of capacity (cost).
+pub(crate) fn fresh_value(inst: &Instance<'_>, j: usize) -> f64 {
+    let size: f64 = inst
+        .capacity(j)
+        .iter()
+        .zip(&inst.largest)
+        .map(|(c, l)| c / l)
+        .sum();
+    match inst.problem.objective {
+        Objective::Cost => -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE),
+        _ => size,
+    }
+}
+
 /// Higher is better. Utilisations are after placing `i` on `j`.
 fn score(state: &State<'_, '_>, i: usize, j: usize, policy: Policy) -> f64 {
     let inst = state.inst;
-    let cap = inst.capacity(j);
-    let demand = inst.demand(i);
-    let dims = inst.dims();
-    let after: Vec<f64> = (0..dims)
-        .filter(|&k| cap[k] > 0.0)
-        .map(|k| (state.used[j][k] + demand[k]) / cap[k])
-        .collect();
-    let count = after.len().max(1) as f64;
-    let mean = after.iter().sum::<f64>() / count;
+    policy_score(
+        policy,
+        &state.used[j],
+        inst.demand(i),
+        inst.capacity(j),
+        &inst.largest,
+    )
+}
+
+/// The score `policy` gives a node with `used` of `capacity` taken when a
+/// workload of `demand` joins it; higher is better. `largest` is the unit
+/// of each resource for absolute room (best fit). Resources the node lacks
+/// (capacity 0) do not count. Shared by the generic greedy and the GPU
+/// cluster placer.
+pub(crate) fn policy_score(
+    policy: Policy,
+    used: &[f64],
+    demand: &[f64],
+    capacity: &[f64],
+    largest: &[f64],
+) -> f64 {
+    let dims = capacity.len();
+    let present = || (0..dims).filter(|&k| capacity[k] > 0.0);
+    let after = |k: usize| (used[k] + demand[k]) / capacity[k];
+    let count = present().count().max(1) as f64;
+    let mean = present().map(after).sum::<f64>() / count;
     match policy {
         // Least normalised room left, absolute: packs big bins as tightly
         // as small ones.
-        Policy::FirstFit | Policy::BestFit => -(0..dims)
-            .filter(|&k| cap[k] > 0.0)
-            .map(|k| (cap[k] - state.used[j][k] - demand[k]) / inst.largest[k])
+        Policy::FirstFit | Policy::BestFit => -present()
+            .map(|k| (capacity[k] - used[k] - demand[k]) / largest[k])
             .sum::<f64>(),
         Policy::LeastAllocated => 1.0 - mean,
         Policy::MostAllocated => mean,
         Policy::BalancedAllocation => {
-            let var = after.iter().map(|u| (u - mean).powi(2)).sum::<f64>() / count;
+            let var = present().map(|k| (after(k) - mean).powi(2)).sum::<f64>() / count;
             // Ties (e.g. empty nodes) go to the least allocated, as the
             // Kubernetes scheduler combines the two.
             1.0 - var.sqrt() + 1e-3 * (1.0 - mean)

@@ -11,6 +11,7 @@ pub(crate) fn improve(state: &mut State<'_, '_>, max_rounds: usize) {
     match state.inst.problem.objective {
         Objective::Nodes | Objective::Cost => empty_nodes(state, max_rounds),
         Objective::Balance => level_peaks(state, max_rounds),
+        Objective::Migrations => return_home(state, max_rounds),
     }
     let unplaced: Vec<usize> = state.unplaced().collect();
     for i in unplaced {
@@ -71,15 +72,20 @@ fn try_close(state: &mut State<'_, '_>, victim: usize, size: &[f64]) -> bool {
     members.sort_by(|&a, &b| size[b].total_cmp(&size[a]).then(a.cmp(&b)));
     let mut moved = Vec::with_capacity(members.len());
     for &i in &members {
-        let target = inst.eligible[i]
+        // Only used nodes qualify: scan them directly when every node is
+        // eligible (large problems), else filter the eligible list.
+        let candidates: &[usize] = if inst.eligible[i].len() == inst.problem.nodes.len() {
+            &state.in_use
+        } else {
+            &inst.eligible[i]
+        };
+        let target = candidates
             .iter()
             .copied()
             .filter(|&j| j != victim && state.count[j] > 0 && state.can_place(i, j))
-            .min_by(|&a, &b| {
-                slack_after(state, i, a)
-                    .total_cmp(&slack_after(state, i, b))
-                    .then(a.cmp(&b))
-            });
+            .map(|j| (slack_after(state, i, j), j))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, j)| j);
         match target {
             Some(j) => {
                 state.remove(i);
@@ -124,7 +130,7 @@ fn level_peaks(state: &mut State<'_, '_>, max_rounds: usize) {
         for &i in &members {
             state.remove(i);
             let hot_after = state.peak(hot);
-            for &j in &inst.eligible[i] {
+            for &j in inst.eligible[i].iter() {
                 if j == hot || !state.can_place(i, j) {
                     continue;
                 }
@@ -145,4 +151,80 @@ fn level_peaks(state: &mut State<'_, '_>, max_rounds: usize) {
             None => return,
         }
     }
+}
+
+/// Brings moved workloads back to their current node: directly when it has
+/// room, else by sending one cheaper workload from there elsewhere (best
+/// fit) when that lowers the migration cost. At most `max_rounds` sweeps,
+/// while something improves.
+fn return_home(state: &mut State<'_, '_>, max_rounds: usize) {
+    let inst = state.inst;
+    let cost = |i: usize| inst.problem.workloads[i].migration_cost;
+    for _ in 0..max_rounds {
+        let mut improved = false;
+        for i in 0..state.assign.len() {
+            let Some(home) = inst.current[i] else {
+                continue;
+            };
+            if state.assign[i].is_none()
+                || state.assign[i] == Some(home)
+                || inst.eligible[i].binary_search(&home).is_err()
+            {
+                continue;
+            }
+            if go_home(state, i, home, &cost) {
+                improved = true;
+            }
+        }
+        if !improved {
+            return;
+        }
+    }
+}
+
+/// Moves `i` (placed elsewhere) to `home`, possibly evicting one cheaper
+/// workload; changes nothing unless the migration cost drops.
+fn go_home(state: &mut State<'_, '_>, i: usize, home: usize, cost: &dyn Fn(usize) -> f64) -> bool {
+    let inst = state.inst;
+    let Some(away) = state.assign[i] else {
+        return false;
+    };
+    state.remove(i);
+    if state.can_place(i, home) {
+        state.place(i, home);
+        return true;
+    }
+    // What moving a workload `k` off `home` adds to the cost.
+    let extra = |k: usize| {
+        if inst.current[k] == Some(home) {
+            cost(k)
+        } else {
+            0.0
+        }
+    };
+    let mut evictable: Vec<usize> = (0..state.assign.len())
+        .filter(|&k| state.assign[k] == Some(home) && extra(k) < cost(i))
+        .collect();
+    evictable.sort_by(|&a, &b| extra(a).total_cmp(&extra(b)).then(a.cmp(&b)));
+    for k in evictable {
+        state.remove(k);
+        if state.can_place(i, home) {
+            state.place(i, home);
+            let target = inst.eligible[k]
+                .iter()
+                .copied()
+                .filter(|&j| j != home && state.can_place(k, j))
+                .map(|j| (slack_after(state, k, j), j))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                .map(|(_, j)| j);
+            if let Some(j) = target {
+                state.place(k, j);
+                return true;
+            }
+            state.remove(i);
+        }
+        state.place(k, home);
+    }
+    state.place(i, away);
+    false
 }

@@ -4,6 +4,7 @@
 mod allocator;
 mod bound;
 pub mod capacity;
+pub mod cluster;
 pub mod error;
 mod exact;
 mod explain;

@@ -2,6 +2,7 @@
 //! with demands and constraints, and what to optimise.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::error::{Error, Result, check_non_negative};
 
@@ -53,7 +54,7 @@ impl Node {
 }
 
 /// Something to place: a pod, a replica, a job.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default))]
 pub struct Workload {
@@ -73,16 +74,55 @@ pub struct Workload {
     pub anti_affinity: Option<String>,
     /// If set, the workload must run on this node.
     pub pinned: Option<String>,
+    /// The node the workload runs on now, if any (objective
+    /// [`Objective::Migrations`]).
+    pub current: Option<String>,
+    /// What moving the workload off its current node costs (default 1).
+    #[cfg_attr(feature = "serde", serde(default = "one"))]
+    pub migration_cost: f64,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            demand: Vec::new(),
+            priority: 0,
+            required_labels: BTreeMap::new(),
+            forbidden_labels: BTreeMap::new(),
+            allowed_nodes: None,
+            anti_affinity: None,
+            pinned: None,
+            current: None,
+            migration_cost: 1.0,
+        }
+    }
 }
 
 impl Workload {
-    /// A workload with no constraints and priority 0.
+    /// A workload with no constraints, priority 0, not running anywhere yet.
     pub fn new(name: impl Into<String>, demand: Vec<f64>) -> Self {
         Self {
             name: name.into(),
             demand,
             ..Self::default()
         }
+    }
+
+    /// Records the node the workload runs on now: moving it elsewhere
+    /// costs its migration cost under [`Objective::Migrations`].
+    #[must_use]
+    pub fn currently_on(mut self, node: impl Into<String>) -> Self {
+        self.current = Some(node.into());
+        self
+    }
+
+    /// Sets the cost of moving the workload off its current node
+    /// (default 1).
+    #[must_use]
+    pub fn with_migration_cost(mut self, cost: f64) -> Self {
+        self.migration_cost = cost;
+        self
     }
 
     /// Requires the node label `key=value`.
@@ -141,6 +181,9 @@ pub enum Objective {
     Cost,
     /// The highest utilisation of any resource on any node.
     Balance,
+    /// The summed migration cost of the workloads placed elsewhere than
+    /// their current node (a workload without one costs nothing).
+    Migrations,
 }
 
 /// A placement problem.
@@ -211,8 +254,10 @@ impl Problem {
 pub(crate) struct Instance<'p> {
     pub(crate) problem: &'p Problem,
     /// Nodes each workload may go on (labels, allow list, pin), capacity
-    /// of an empty node permitting.
-    pub(crate) eligible: Vec<Vec<usize>>,
+    /// of an empty node permitting. Unconstrained workloads that fit every
+    /// node share one list, so large problems do not hold workloads × nodes
+    /// indices.
+    pub(crate) eligible: Vec<Arc<[usize]>>,
     /// Anti-affinity group index of each workload.
     pub(crate) group: Vec<Option<usize>>,
     /// Number of anti-affinity groups.
@@ -220,6 +265,11 @@ pub(crate) struct Instance<'p> {
     /// Largest capacity of each resource over the nodes (1 where all are 0),
     /// the unit in which sizes are compared.
     pub(crate) largest: Vec<f64>,
+    /// Index of each workload's current node.
+    pub(crate) current: Vec<Option<usize>>,
+    /// Nodes in the order packing policies open them: by
+    /// [`crate::greedy::fresh_value`], highest first, then by index.
+    pub(crate) fresh_order: Vec<usize>,
 }
 
 impl<'p> Instance<'p> {
@@ -249,15 +299,43 @@ impl<'p> Instance<'p> {
             }
             check_non_negative(&node.name, "cost", node.cost)?;
         }
+        let all_nodes: Arc<[usize]> = (0..problem.nodes.len()).collect();
+        // A demand within the smallest capacity of each resource fits
+        // every empty node.
+        let smallest: Vec<f64> = (0..dims)
+            .map(|k| {
+                problem
+                    .nodes
+                    .iter()
+                    .map(|n| n.capacity[k])
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
         let mut names = HashSet::new();
         let mut group_index: HashMap<&str, usize> = HashMap::new();
         let mut eligible = Vec::with_capacity(problem.workloads.len());
         let mut group = Vec::with_capacity(problem.workloads.len());
+        let mut current = Vec::with_capacity(problem.workloads.len());
         for w in &problem.workloads {
             if !names.insert(w.name.as_str()) {
                 return Err(Error::DuplicateName(w.name.clone()));
             }
             check_len(&w.name, "demand", dims, w.demand.len())?;
+            check_non_negative(&w.name, "migration_cost", w.migration_cost)?;
+            current.push(
+                w.current
+                    .as_ref()
+                    .map(|name| {
+                        node_index
+                            .get(name.as_str())
+                            .copied()
+                            .ok_or_else(|| Error::UnknownNode {
+                                workload: w.name.clone(),
+                                node: name.clone(),
+                            })
+                    })
+                    .transpose()?,
+            );
             for (k, &d) in w.demand.iter().enumerate() {
                 check_non_negative(&w.name, &format!("demand[{}]", problem.resources[k]), d)?;
             }
@@ -270,6 +348,18 @@ impl<'p> Instance<'p> {
                         node: name.clone(),
                     })
             };
+            let unconstrained = w.pinned.is_none()
+                && w.allowed_nodes.is_none()
+                && w.required_labels.is_empty()
+                && w.forbidden_labels.is_empty();
+            if unconstrained && fits(&vec![0.0; dims], &w.demand, &smallest) {
+                eligible.push(Arc::clone(&all_nodes));
+                group.push(w.anti_affinity.as_deref().map(|g| {
+                    let next = group_index.len();
+                    *group_index.entry(g).or_insert(next)
+                }));
+                continue;
+            }
             let pinned = w.pinned.as_ref().map(lookup).transpose()?;
             let allowed: Option<HashSet<usize>> = w
                 .allowed_nodes
@@ -288,7 +378,7 @@ impl<'p> Instance<'p> {
                     reason: why_no_node(problem, w, pinned, allowed.as_ref()),
                 });
             }
-            eligible.push(nodes);
+            eligible.push(nodes.into());
             group.push(w.anti_affinity.as_deref().map(|g| {
                 let next = group_index.len();
                 *group_index.entry(g).or_insert(next)
@@ -304,13 +394,22 @@ impl<'p> Instance<'p> {
                 if c > 0.0 { c } else { 1.0 }
             })
             .collect();
-        Ok(Self {
+        let mut inst = Self {
             problem,
             eligible,
             group,
             groups: group_index.len(),
             largest,
-        })
+            current,
+            fresh_order: Vec::new(),
+        };
+        let value: Vec<f64> = (0..problem.nodes.len())
+            .map(|j| crate::greedy::fresh_value(&inst, j))
+            .collect();
+        let mut order: Vec<usize> = (0..problem.nodes.len()).collect();
+        order.sort_by(|&a, &b| value[b].total_cmp(&value[a]).then(a.cmp(&b)));
+        inst.fresh_order = order;
+        Ok(inst)
     }
 
     pub(crate) fn dims(&self) -> usize {

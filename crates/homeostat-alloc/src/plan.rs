@@ -144,7 +144,7 @@ pub(crate) fn why_unplaced(state: &State<'_, '_>, i: usize) -> String {
     let dims = inst.dims();
     let mut short = vec![0usize; dims];
     let mut spread = 0;
-    for &j in &inst.eligible[i] {
+    for &j in inst.eligible[i].iter() {
         if !state.can_place(i, j) {
             let full: Vec<usize> = (0..dims)
                 .filter(|&k| {

@@ -13,6 +13,10 @@ pub(crate) struct State<'i, 'p> {
     pub(crate) count: Vec<usize>,
     /// (anti-affinity group, node) pairs taken.
     taken: HashSet<(usize, usize)>,
+    /// Nodes with at least one workload, in no particular order.
+    pub(crate) in_use: Vec<usize>,
+    /// Position of each node in `in_use` (meaningless when unused).
+    slot: Vec<usize>,
 }
 
 impl<'i, 'p> State<'i, 'p> {
@@ -24,6 +28,8 @@ impl<'i, 'p> State<'i, 'p> {
             used: vec![vec![0.0; inst.dims()]; m],
             count: vec![0; m],
             taken: HashSet::new(),
+            in_use: Vec::new(),
+            slot: vec![0; m],
         }
     }
 
@@ -38,6 +44,10 @@ impl<'i, 'p> State<'i, 'p> {
             *u += d;
         }
         self.count[j] += 1;
+        if self.count[j] == 1 {
+            self.slot[j] = self.in_use.len();
+            self.in_use.push(j);
+        }
         if let Some(g) = self.inst.group[i] {
             self.taken.insert((g, j));
         }
@@ -54,6 +64,11 @@ impl<'i, 'p> State<'i, 'p> {
         self.count[j] -= 1;
         if self.count[j] == 0 {
             self.used[j].iter_mut().for_each(|u| *u = 0.0);
+            let at = self.slot[j];
+            self.in_use.swap_remove(at);
+            if let Some(&moved) = self.in_use.get(at) {
+                self.slot[moved] = at;
+            }
         }
         if let Some(g) = self.inst.group[i] {
             self.taken.remove(&(g, j));
@@ -83,6 +98,18 @@ impl<'i, 'p> State<'i, 'p> {
                 .map(|j| nodes[j].cost)
                 .sum(),
             Objective::Balance => (0..nodes.len()).map(|j| self.peak(j)).fold(0.0, f64::max),
+            Objective::Migrations => (0..self.assign.len())
+                .filter(|&i| self.moved(i))
+                .map(|i| self.inst.problem.workloads[i].migration_cost)
+                .sum(),
+        }
+    }
+
+    /// Whether `i` is placed, has a current node, and is not on it.
+    pub(crate) fn moved(&self, i: usize) -> bool {
+        match (self.assign[i], self.inst.current[i]) {
+            (Some(j), Some(c)) => j != c,
+            _ => false,
         }
     }
 

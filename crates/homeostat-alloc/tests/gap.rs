@@ -4,29 +4,13 @@
 
 use homeostat_alloc::Error;
 use homeostat_alloc::gap::{GapHeuristic, GapInstance, gap_exact, gap_lp_bound};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// OR-Library's gap1-0 (5 agents, 15 jobs; optimum 261 as a minimisation),
 /// small enough to vendor as a test fixture.
 const GAP1_0: &str = include_str!("data/gap1-0.txt");
 
-/// A random instance in the style of Chu and Beasley's type "c": weights
-/// 5..25, costs 10..50, capacity 80 % of the agent's share of the weights.
 fn random_instance(agents: usize, jobs: usize, seed: u64) -> GapInstance {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let cost: Vec<f64> = (0..agents * jobs)
-        .map(|_| f64::from(rng.gen_range(10u32..50)))
-        .collect();
-    let weight: Vec<f64> = (0..agents * jobs)
-        .map(|_| f64::from(rng.gen_range(5u32..25)))
-        .collect();
-    let capacity = (0..agents)
-        .map(|i| {
-            (0.8 * weight[i * jobs..(i + 1) * jobs].iter().sum::<f64>() / agents as f64).floor()
-        })
-        .collect();
-    GapInstance::new(agents, jobs, cost, weight, capacity).unwrap()
+    GapInstance::chu_beasley_c(agents, jobs, seed).unwrap()
 }
 
 #[test]

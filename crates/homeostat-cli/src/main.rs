@@ -22,6 +22,7 @@ mod forecast;
 mod models;
 mod nab;
 mod output;
+mod place;
 mod prep;
 mod simulate;
 mod tune_sim;
@@ -58,6 +59,8 @@ enum Command {
     Forecast(forecast::ForecastArgs),
     /// Run or score a detector on a Numenta Anomaly Benchmark corpus.
     Nab(nab::NabArgs),
+    /// Place a GPU cluster's pods (openb CSV): nodes used, lower bound, GPU fragmentation.
+    Place(place::PlaceArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Detect(args) => detect::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Nab(args) => nab::run(&args),
+        Command::Place(args) => place::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

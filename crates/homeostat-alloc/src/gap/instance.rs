@@ -128,6 +128,43 @@ impl GapInstance {
         Self::new(agents, jobs, numbers, weight, capacity)
     }
 
+    /// A random instance of Chu and Beasley's type "c" (the generator of
+    /// OR-Library's `c*` instances): costs uniform in 10..50, weights
+    /// uniform in 5..25, each agent's capacity 80 % of its share of its
+    /// weights, `floor(0.8 * sum_j w[i][j] / agents)`. Same seed, same
+    /// instance.
+    ///
+    /// ```
+    /// use homeostat_alloc::gap::GapInstance;
+    /// let gap = GapInstance::chu_beasley_c(5, 40, 7)?;
+    /// assert_eq!((gap.agents(), gap.jobs()), (5, 40));
+    /// assert_eq!(gap, GapInstance::chu_beasley_c(5, 40, 7)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Empty`] without agents or jobs; [`Error::Unplaceable`]
+    /// when so few jobs per agent are drawn that some job is heavier than
+    /// every capacity.
+    pub fn chu_beasley_c(agents: usize, jobs: usize, seed: u64) -> Result<Self> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let cells = agents.saturating_mul(jobs);
+        let cost: Vec<f64> = (0..cells)
+            .map(|_| f64::from(rng.gen_range(10u32..50)))
+            .collect();
+        let weight: Vec<f64> = (0..cells)
+            .map(|_| f64::from(rng.gen_range(5u32..25)))
+            .collect();
+        let capacity = (0..agents)
+            .map(|i| {
+                let own: f64 = weight[i * jobs..(i + 1) * jobs].iter().sum();
+                (0.8 * own / agents as f64).floor()
+            })
+            .collect();
+        Self::new(agents, jobs, cost, weight, capacity)
+    }
+
     /// Reads and parses a file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();

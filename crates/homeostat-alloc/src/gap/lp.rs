@@ -8,23 +8,26 @@ use std::time::Instant;
 
 use good_lp::solvers::microlp::microlp;
 use good_lp::{
-    Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, variable,
+    Constraint, Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable,
+    variable,
 };
 
 use super::{GapInstance, GapSolution, relative_gap};
 use crate::error::{Error, Result};
 
+/// The variables, matrix of `x[agent][job]` and cost of [`formulation`].
+pub(super) type Formulation = (
+    ProblemVariables,
+    Vec<Vec<Option<Variable>>>,
+    Expression,
+    Vec<Constraint>,
+);
+
 /// Variables `x[agent][job]` in [0, 1] (binary when `integer`), each job
 /// assigned once, each agent within capacity; jobs heavier than an agent's
 /// capacity get no variable for it. Optionally the cost is capped (`upper`).
-fn model(
-    gap: &GapInstance,
-    integer: bool,
-    upper: Option<f64>,
-) -> Result<(
-    Vec<Vec<Option<Variable>>>,
-    good_lp::solvers::microlp::MicroLpProblem,
-)> {
+/// Independent of the solver.
+pub(super) fn formulation(gap: &GapInstance, integer: bool, upper: Option<f64>) -> Formulation {
     let (m, n) = (gap.agents(), gap.jobs());
     let mut vars = ProblemVariables::new();
     let x: Vec<Vec<Option<Variable>>> = (0..m)
@@ -46,24 +49,58 @@ fn model(
         .flat_map(|i| (0..n).map(move |j| (i, j)))
         .filter_map(|(i, j)| x[i][j].map(|v| gap.cost(i, j) * v))
         .sum();
-    let mut problem = vars.minimise(cost.clone()).using(microlp);
+    let mut constraints = Vec::with_capacity(n + m + 1);
     for j in 0..n {
         let once: Expression = (0..m).filter_map(|i| x[i][j]).map(Expression::from).sum();
-        problem.add_constraint(once.eq(1.0));
+        constraints.push(once.eq(1.0));
     }
     for i in 0..m {
         let load: Expression = (0..n)
             .filter_map(|j| x[i][j].map(|v| gap.weight(i, j) * v))
             .sum();
-        problem.add_constraint(load.leq(gap.capacity()[i]));
+        constraints.push(load.leq(gap.capacity()[i]));
     }
     if let Some(upper) = upper {
-        problem.add_constraint(cost.leq(upper));
+        constraints.push(cost.clone().leq(upper));
+    }
+    (vars, x, cost, constraints)
+}
+
+/// [`formulation`] for microlp.
+fn model(
+    gap: &GapInstance,
+    integer: bool,
+    upper: Option<f64>,
+) -> Result<(
+    Vec<Vec<Option<Variable>>>,
+    good_lp::solvers::microlp::MicroLpProblem,
+)> {
+    let (vars, x, cost, constraints) = formulation(gap, integer, upper);
+    let mut problem = vars.minimise(cost).using(microlp);
+    for c in constraints {
+        problem.add_constraint(c);
     }
     Ok((x, problem))
 }
 
-fn solver_error(e: ResolutionError) -> Error {
+/// The job's agent: the variable closest to 1.
+pub(super) fn read_assignment(
+    gap: &GapInstance,
+    x: &[Vec<Option<Variable>>],
+    value: impl Fn(Variable) -> f64,
+) -> Result<Vec<usize>> {
+    (0..gap.jobs())
+        .map(|j| {
+            (0..gap.agents())
+                .filter_map(|i| x[i][j].map(|v| (i, value(v))))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+                .ok_or_else(|| Error::Solver(format!("job {j} has no variable")))
+        })
+        .collect()
+}
+
+pub(super) fn solver_error(e: ResolutionError) -> Error {
     match e {
         ResolutionError::Infeasible => Error::Infeasible {
             reason: "the agents' capacities cannot hold every job (proven by the LP / MIP solver)"
@@ -119,15 +156,7 @@ pub fn gap_exact(
     // A little slack so the cap does not cut off the optimum by rounding.
     let (x, problem) = model(gap, true, upper.map(|u| u + 1e-6 * u.abs().max(1.0)))?;
     let solution = problem.solve().map_err(solver_error)?;
-    let assignment: Vec<usize> = (0..gap.jobs())
-        .map(|j| {
-            (0..gap.agents())
-                .filter_map(|i| x[i][j].map(|v| (i, solution.value(v))))
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(i, _)| i)
-                .ok_or_else(|| Error::Solver(format!("job {j} has no variable")))
-        })
-        .collect::<Result<_>>()?;
+    let assignment = read_assignment(gap, &x, |v| solution.value(v))?;
     let objective = gap.total_cost(&assignment)?;
     Ok(GapSolution {
         solver: "exact-microlp".into(),

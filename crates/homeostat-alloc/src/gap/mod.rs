@@ -2,10 +2,14 @@
 //! agents' capacities respected, total cost minimised.
 
 mod heuristic;
+#[cfg(feature = "highs")]
+mod highs;
 mod instance;
 mod lp;
 
 pub use heuristic::{GapHeuristic, GapHeuristicParams};
+#[cfg(feature = "highs")]
+pub use highs::{GapHighs, GapHighsParams};
 pub use instance::GapInstance;
 pub use lp::{gap_exact, gap_lp_bound};
 
