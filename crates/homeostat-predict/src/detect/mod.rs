@@ -8,16 +8,24 @@
 //! probability of the residual under the detector's model, so one threshold
 //! serves every series.
 
+mod change;
 mod ewma;
 mod gaussian;
 mod multiscale;
 mod registry;
+mod residual;
+mod robust_z;
+mod seasonal;
 mod tail;
 
+pub use change::{ChangeParams, Cusum, PageHinkley};
 pub use ewma::{RobustEwma, RobustEwmaParams};
 pub use gaussian::{WindowedGaussian, WindowedGaussianParams};
 pub use multiscale::{Multiscale, MultiscaleParams};
 pub use registry::{DEFAULT_DETECTOR, DETECTOR_NAMES, detector_by_name};
+pub use residual::{ForecastResidual, ForecastResidualParams};
+pub use robust_z::{RobustZ, RobustZParams};
+pub use seasonal::{SeasonalResidual, SeasonalResidualParams};
 pub use tail::{TAIL_FULL_SCALE, normal_tail_two_sided, score_from_tail};
 
 use homeostat_core::Timestamp;
