@@ -1,13 +1,13 @@
 //! Detectors by name, for command lines and configuration files.
 
 use super::{
-    Cusum, Detector, ForecastResidual, Multiscale, PageHinkley, RobustEwma, RobustZ,
+    Cusum, Detector, Ensemble, ForecastResidual, Multiscale, PageHinkley, RobustEwma, RobustZ,
     SeasonalResidual, WindowedGaussian,
 };
 use crate::{Error, Result};
 
 /// The names [`detector_by_name`] knows.
-pub const DETECTOR_NAMES: [&str; 8] = [
+pub const DETECTOR_NAMES: [&str; 9] = [
     "multiscale",
     "ewma-mad",
     "windowed-gaussian",
@@ -16,6 +16,7 @@ pub const DETECTOR_NAMES: [&str; 8] = [
     "page-hinkley",
     "seasonal",
     "forecast-residual",
+    "ensemble",
 ];
 
 /// The project's best configuration on NAB (see docs/forecast.md).
@@ -41,6 +42,7 @@ pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
         "page-hinkley" => Box::new(PageHinkley::params().build_page_hinkley()?),
         "seasonal" => Box::new(SeasonalResidual::params().build()?),
         "forecast-residual" => Box::new(ForecastResidual::params().build()?),
+        "ensemble" => Box::new(Ensemble::params().build()?),
         other => {
             return Err(Error::InvalidParameter {
                 name: "detector",
