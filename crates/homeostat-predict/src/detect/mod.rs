@@ -17,6 +17,7 @@ mod registry;
 mod residual;
 mod robust_z;
 mod seasonal;
+mod shesd;
 mod tail;
 
 pub use change::{ChangeParams, Cusum, PageHinkley};
@@ -28,6 +29,7 @@ pub use registry::{DEFAULT_DETECTOR, DETECTOR_NAMES, detector_by_name};
 pub use residual::{ForecastResidual, ForecastResidualParams};
 pub use robust_z::{RobustZ, RobustZParams};
 pub use seasonal::{SeasonalResidual, SeasonalResidualParams};
+pub use shesd::{ShEsd, ShEsdParams};
 pub use tail::{TAIL_FULL_SCALE, normal_tail_two_sided, score_from_tail};
 
 use homeostat_core::Timestamp;
