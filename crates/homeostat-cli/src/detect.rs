@@ -15,7 +15,9 @@ pub(crate) struct DetectArgs {
     /// A CSV with `timestamp` and `value` columns.
     #[arg(long)]
     input: PathBuf,
-    /// multiscale, ewma-mad or windowed-gaussian.
+    /// A name from the detector registry: multiscale, ewma-mad,
+    /// windowed-gaussian, robust-z, cusum, page-hinkley, seasonal,
+    /// forecast-residual or ensemble.
     #[arg(long, default_value = DEFAULT_DETECTOR)]
     detector: String,
     /// Output CSV (`timestamp,value,anomaly_score`).

@@ -180,6 +180,39 @@ fn detect_scores_every_row_and_flags_the_spike() {
 }
 
 #[test]
+fn every_registered_detector_runs_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("s.csv");
+    // Past the longest warm-up (900 values for the seasonal detector).
+    std::fs::write(&input, series_csv(1500, Some(1200))).unwrap();
+    let out = dir.path().join("scores.csv");
+    for name in homeostat::predict::detect::DETECTOR_NAMES {
+        ok(&homeostat(&[
+            "detect",
+            "--input",
+            input.to_str().unwrap(),
+            "--detector",
+            name,
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let scores: Vec<f64> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(scores.len(), 1500, "{name}");
+        let before = scores[..1200].iter().cloned().fold(0.0, f64::max);
+        assert!(
+            scores[1200] > before,
+            "{name}: {} vs {before}",
+            scores[1200]
+        );
+    }
+}
+
+#[test]
 fn forecast_writes_the_horizon_with_intervals() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("s.csv");

@@ -8,16 +8,28 @@
 //! probability of the residual under the detector's model, so one threshold
 //! serves every series.
 
+mod change;
+mod ensemble;
 mod ewma;
 mod gaussian;
 mod multiscale;
 mod registry;
+mod residual;
+mod robust_z;
+mod seasonal;
+mod shesd;
 mod tail;
 
+pub use change::{ChangeParams, Cusum, PageHinkley};
+pub use ensemble::{Combine, Ensemble, EnsembleParams, Member};
 pub use ewma::{RobustEwma, RobustEwmaParams};
 pub use gaussian::{WindowedGaussian, WindowedGaussianParams};
 pub use multiscale::{Multiscale, MultiscaleParams};
 pub use registry::{DEFAULT_DETECTOR, DETECTOR_NAMES, detector_by_name};
+pub use residual::{ForecastResidual, ForecastResidualParams};
+pub use robust_z::{RobustZ, RobustZParams};
+pub use seasonal::{SeasonalResidual, SeasonalResidualParams};
+pub use shesd::{ShEsd, ShEsdParams};
 pub use tail::{TAIL_FULL_SCALE, normal_tail_two_sided, score_from_tail};
 
 use homeostat_core::Timestamp;
@@ -142,6 +154,34 @@ mod tests {
         for x in &xs[1000..] {
             assert!((a.update(t, *x) - b.update(t, *x)).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn every_new_detector_resumes_after_a_serde_round_trip() {
+        fn check<D>(mut a: D)
+        where
+            D: Detector + serde::Serialize + serde::de::DeserializeOwned,
+        {
+            let xs = series(2000);
+            let t = Timestamp::from_secs(0);
+            for x in &xs[..1200] {
+                a.update(t, *x);
+            }
+            let json = serde_json::to_string(&a).unwrap_or_else(|e| panic!("{e}"));
+            let mut b: D = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+            for x in &xs[1200..] {
+                assert!((a.update(t, *x) - b.update(t, *x)).abs() < 1e-6);
+            }
+        }
+        fn ok<T>(r: crate::Result<T>) -> T {
+            r.unwrap_or_else(|e| panic!("{e}"))
+        }
+        check(ok(RobustZ::params().build()));
+        check(ok(Cusum::params().build_cusum()));
+        check(ok(PageHinkley::params().build_page_hinkley()));
+        check(ok(SeasonalResidual::params().build()));
+        check(ok(ForecastResidual::params().build()));
+        check(ok(Ensemble::params().build()));
     }
 
     #[test]

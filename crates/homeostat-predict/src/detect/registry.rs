@@ -1,10 +1,23 @@
 //! Detectors by name, for command lines and configuration files.
 
-use super::{Detector, Multiscale, RobustEwma, WindowedGaussian};
+use super::{
+    Cusum, Detector, Ensemble, ForecastResidual, Multiscale, PageHinkley, RobustEwma, RobustZ,
+    SeasonalResidual, WindowedGaussian,
+};
 use crate::{Error, Result};
 
 /// The names [`detector_by_name`] knows.
-pub const DETECTOR_NAMES: [&str; 3] = ["multiscale", "ewma-mad", "windowed-gaussian"];
+pub const DETECTOR_NAMES: [&str; 9] = [
+    "multiscale",
+    "ewma-mad",
+    "windowed-gaussian",
+    "robust-z",
+    "cusum",
+    "page-hinkley",
+    "seasonal",
+    "forecast-residual",
+    "ensemble",
+];
 
 /// The project's best configuration on NAB (see docs/forecast.md).
 pub const DEFAULT_DETECTOR: &str = "multiscale";
@@ -24,6 +37,12 @@ pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
         "multiscale" => Box::new(Multiscale::params().build()?),
         "ewma-mad" => Box::new(RobustEwma::params().build()?),
         "windowed-gaussian" => Box::new(WindowedGaussian::params().build()?),
+        "robust-z" => Box::new(RobustZ::params().build()?),
+        "cusum" => Box::new(Cusum::params().build_cusum()?),
+        "page-hinkley" => Box::new(PageHinkley::params().build_page_hinkley()?),
+        "seasonal" => Box::new(SeasonalResidual::params().build()?),
+        "forecast-residual" => Box::new(ForecastResidual::params().build()?),
+        "ensemble" => Box::new(Ensemble::params().build()?),
         other => {
             return Err(Error::InvalidParameter {
                 name: "detector",

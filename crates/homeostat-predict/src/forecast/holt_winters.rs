@@ -229,8 +229,48 @@ struct State {
     sse: f64,
 }
 
-fn run(p: &HoltWintersParams, y: &[f64], w: &Weights) -> State {
+/// One step of the recursion with `obs`: updates the level, the trend and
+/// the seasonal factor `s` of this step; returns the one-step error.
+fn advance(
+    p: &HoltWintersParams,
+    w: &Weights,
+    level: &mut f64,
+    trend: &mut f64,
+    s: &mut f64,
+    obs: f64,
+) -> f64 {
     let [alpha, beta, gamma, phi] = *w;
+    let seasonal = p.seasonality != Seasonality::None;
+    let mult = p.seasonality == Seasonality::Multiplicative;
+    let base = *level + phi * *trend;
+    let predicted = if mult { base * *s } else { base + *s };
+    let err = obs - predicted;
+    let new_level = if mult {
+        alpha * (obs / *s) + (1.0 - alpha) * base
+    } else {
+        alpha * (obs - *s) + (1.0 - alpha) * base
+    };
+    if p.trend {
+        let b = if alpha > 0.0 { beta / alpha } else { 0.0 };
+        *trend = b * (new_level - *level) + (1.0 - b) * phi * *trend;
+    }
+    if seasonal {
+        let g = if alpha < 1.0 {
+            gamma / (1.0 - alpha)
+        } else {
+            0.0
+        };
+        *s = if mult {
+            g * (obs / base) + (1.0 - g) * *s
+        } else {
+            g * (obs - base) + (1.0 - g) * *s
+        };
+    }
+    *level = new_level;
+    err
+}
+
+fn run(p: &HoltWintersParams, y: &[f64], w: &Weights) -> State {
     let seasonal = p.seasonality != Seasonality::None;
     let m = if seasonal { p.period } else { 1 };
     let mult = p.seasonality == Seasonality::Multiplicative;
@@ -261,33 +301,12 @@ fn run(p: &HoltWintersParams, y: &[f64], w: &Weights) -> State {
     }
     for (t, &obs) in y.iter().enumerate().skip(start) {
         let k = t % m;
-        let s = if seasonal { season[k] } else { 0.0 };
-        let base = level + phi * trend;
-        let predicted = if mult { base * s } else { base + s };
-        let err = obs - predicted;
+        let mut slot = if seasonal { season[k] } else { 0.0 };
+        let err = advance(p, w, &mut level, &mut trend, &mut slot, obs);
         sse += err * err;
-        let new_level = if mult {
-            alpha * (obs / s) + (1.0 - alpha) * base
-        } else {
-            alpha * (obs - s) + (1.0 - alpha) * base
-        };
-        if p.trend {
-            let b = if alpha > 0.0 { beta / alpha } else { 0.0 };
-            trend = b * (new_level - level) + (1.0 - b) * phi * trend;
-        }
         if seasonal {
-            let g = if alpha < 1.0 {
-                gamma / (1.0 - alpha)
-            } else {
-                0.0
-            };
-            season[k] = if mult {
-                g * (obs / base) + (1.0 - g) * s
-            } else {
-                g * (obs - base) + (1.0 - g) * s
-            };
+            season[k] = slot;
         }
-        level = new_level;
     }
     // Re-index the seasonal factors from the step after the last value.
     let n = y.len();
@@ -331,6 +350,31 @@ impl HoltWintersFit {
     /// Fitted sum of squared one-step errors.
     pub fn sse(&self) -> f64 {
         self.state.sse
+    }
+
+    /// Feeds the observation after the data (or after the last one fed):
+    /// returns its one-step forecast error, then updates the state by the
+    /// fit's recursion with the fitted weights, so forecasts start after
+    /// it. The weights, [`Self::sse`] and [`Self::sigma2`] stay those of the
+    /// fit. A value that is not finite returns NaN and changes nothing.
+    pub fn observe(&mut self, obs: f64) -> f64 {
+        if !obs.is_finite() {
+            return f64::NAN;
+        }
+        let mut slot = self.state.season.first().copied().unwrap_or(0.0);
+        let err = advance(
+            &self.params,
+            &self.weights,
+            &mut self.state.level,
+            &mut self.state.trend,
+            &mut slot,
+            obs,
+        );
+        if let Some(first) = self.state.season.first_mut() {
+            *first = slot;
+        }
+        self.state.season.rotate_left(1);
+        err
     }
 }
 
@@ -391,6 +435,31 @@ mod tests {
 
     fn ok<T>(r: Result<T>) -> T {
         r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn observing_the_last_values_equals_fitting_them() {
+        let y: Vec<f64> = (0..60)
+            .map(|i| 20.0 + 0.3 * i as f64 + [3.0, -1.0, 0.5, -2.5][i % 4] + (i % 7) as f64 * 0.1)
+            .collect();
+        let params = || {
+            HoltWinters::params()
+                .period(4)
+                .seasonality(Seasonality::Additive)
+                .alpha(0.3)
+                .beta(0.1)
+                .gamma(0.2)
+        };
+        let whole = ok(params().fit(&y));
+        let mut part = ok(params().fit(&y[..52]));
+        for &v in &y[52..] {
+            assert!(part.observe(v).is_finite());
+        }
+        assert!(part.observe(f64::NAN).is_nan());
+        let (a, b) = (ok(whole.forecast(6, 0.9)), ok(part.forecast(6, 0.9)));
+        for (x, z) in a.mean.iter().zip(&b.mean) {
+            assert!((x - z).abs() < 1e-9, "{x} vs {z}");
+        }
     }
 
     #[test]
