@@ -461,7 +461,8 @@ fn observe_reward<B: Bandit>(bandit: &mut B, reward: f64, context: &DecisionCont
     bandit.choose() as f64
 }
 
-/// See [`observe_reward`]: the decision is the arm's index.
+/// The decision is the arm's index; the observation is the reward of the
+/// arm applied (a non-finite reward teaches nothing).
 impl Controller for Ucb1 {
     type Observation = f64;
     fn current(&self) -> f64 {
