@@ -1,5 +1,6 @@
-//! `homeostat forecast`: Holt–Winters forecast of a `timestamp,value`
-//! series with prediction intervals.
+//! `homeostat forecast`: Holt–Winters, seasonal ARIMA or the better of the
+//! two by AICc, forecasting a `timestamp,value` series with prediction
+//! intervals.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -7,7 +8,10 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use homeostat::core::{Duration, Timestamp};
-use homeostat::predict::forecast::{Forecaster, HoltWinters, Seasonality, prob_exceeds};
+use homeostat::predict::forecast::{
+    ArimaMethod, AutoFit, Forecaster, HoltWinters, Seasonality, auto_arima, auto_ets,
+    auto_forecast, prob_exceeds,
+};
 use homeostat::predict::nab::read_series_csv;
 
 /// Seasonal form on the command line.
@@ -16,6 +20,27 @@ enum SeasonArg {
     None,
     Additive,
     Multiplicative,
+    /// Every Holt–Winters variant (trend, damping, season), best AICc.
+    Auto,
+}
+
+/// The model family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModelArg {
+    /// Holt–Winters with the form given by --seasonality and --damped.
+    HoltWinters,
+    /// Seasonal ARIMA, order chosen by a stepwise AICc search.
+    AutoArima,
+    /// The better of auto-arima and every Holt–Winters variant by AICc.
+    Auto,
+}
+
+/// ARIMA estimation method.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Css,
+    Ml,
+    CssMl,
 }
 
 /// Options of `homeostat forecast`.
@@ -30,7 +55,13 @@ pub(crate) struct ForecastArgs {
     /// Season length as a duration (`1d`) or steps; needed with --seasonality.
     #[arg(long)]
     period: Option<String>,
-    /// Seasonal form.
+    /// Model family.
+    #[arg(long, value_enum, default_value_t = ModelArg::HoltWinters)]
+    model: ModelArg,
+    /// ARIMA estimation method (auto-arima and auto).
+    #[arg(long, value_enum, default_value_t = MethodArg::CssMl)]
+    method: MethodArg,
+    /// Seasonal form (holt-winters).
     #[arg(long, value_enum, default_value_t = SeasonArg::None)]
     seasonality: SeasonArg,
     /// Damp the trend.
@@ -96,19 +127,12 @@ pub(crate) fn run(args: &ForecastArgs) -> anyhow::Result<()> {
         }
         filled.push(last);
     }
-    let seasonality = match args.seasonality {
-        SeasonArg::None => Seasonality::None,
-        SeasonArg::Additive => Seasonality::Additive,
-        SeasonArg::Multiplicative => Seasonality::Multiplicative,
+    let period = match &args.period {
+        Some(p) => Some(steps(p, step)?),
+        None => None,
     };
-    let mut params = HoltWinters::params()
-        .seasonality(seasonality)
-        .damped(args.damped);
-    if let Some(p) = &args.period {
-        params = params.period(steps(p, step)?);
-    }
-    let fit = params.fit(&filled)?;
-    let f = fit.forecast(horizon, args.level)?;
+    let (model, description) = fit_model(args, period, &filled)?;
+    let f = model.forecast(horizon, args.level)?;
     let end = timestamps.last().map_or(0, |t| t.as_millis());
     let mut text = String::from("timestamp,mean,lower,upper\n");
     for (h, ((m, lo), hi)) in f.mean.iter().zip(&f.lower).zip(&f.upper).enumerate() {
@@ -117,9 +141,8 @@ pub(crate) fn run(args: &ForecastArgs) -> anyhow::Result<()> {
     }
     std::fs::write(&args.out, text)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
-    let (a, b, g, phi) = fit.weights();
     say!(
-        "Holt-Winters on {} values (alpha {a:.3}, beta {b:.3}, gamma {g:.3}, phi {phi:.3}); {horizon} steps to {}",
+        "{description} on {} values; {horizon} steps to {}",
         filled.len(),
         args.out.display()
     );
@@ -136,4 +159,72 @@ pub(crate) fn run(args: &ForecastArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Fits the model the options ask for; returns it with a one-line
+/// description of what was fitted.
+fn fit_model(
+    args: &ForecastArgs,
+    period: Option<usize>,
+    y: &[f64],
+) -> anyhow::Result<(AutoFit, String)> {
+    let method = match args.method {
+        MethodArg::Css => ArimaMethod::Css,
+        MethodArg::Ml => ArimaMethod::Ml,
+        MethodArg::CssMl => ArimaMethod::CssMl,
+    };
+    let m = period.unwrap_or(1);
+    let model = match (args.model, args.seasonality) {
+        (ModelArg::AutoArima, _) => {
+            AutoFit::Arima(Box::new(auto_arima().period(m).method(method).fit(y)?))
+        }
+        (ModelArg::Auto, _) => auto_forecast(y, m)?,
+        (ModelArg::HoltWinters, SeasonArg::Auto) => {
+            AutoFit::HoltWinters(auto_ets().period(m).fit(y)?)
+        }
+        (ModelArg::HoltWinters, season) => {
+            let seasonality = match season {
+                SeasonArg::Additive => Seasonality::Additive,
+                SeasonArg::Multiplicative => Seasonality::Multiplicative,
+                SeasonArg::None | SeasonArg::Auto => Seasonality::None,
+            };
+            let mut params = HoltWinters::params()
+                .seasonality(seasonality)
+                .damped(args.damped);
+            if let Some(p) = period {
+                params = params.period(p);
+            }
+            AutoFit::HoltWinters(params.fit(y)?)
+        }
+    };
+    let description = match &model {
+        AutoFit::Arima(fit) => {
+            let ((p, d, q), (sp, sd, sq, m)) = fit.order();
+            let seasonal = if sp + sd + sq > 0 {
+                format!("({sp},{sd},{sq})[{m}]")
+            } else {
+                String::new()
+            };
+            format!(
+                "ARIMA({p},{d},{q}){seasonal}{} by {:?} (AICc {:.2}, sigma^2 {:.4})",
+                if fit.has_mean() { " with mean" } else { "" },
+                fit.method(),
+                fit.aicc(),
+                fit.sigma2()
+            )
+        }
+        AutoFit::HoltWinters(fit) => {
+            let (a, b, g, phi) = fit.weights();
+            let (trend, damped, season, _) = fit.form();
+            format!(
+                "Holt-Winters (trend {}, season {season:?}; alpha {a:.3}, beta {b:.3}, gamma {g:.3}, phi {phi:.3})",
+                match (trend, damped) {
+                    (false, _) => "none",
+                    (true, false) => "additive",
+                    (true, true) => "damped",
+                }
+            )
+        }
+    };
+    Ok((model, description))
 }

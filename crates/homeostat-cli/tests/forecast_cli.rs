@@ -277,3 +277,82 @@ fn demo_stage_forecasts_and_detects() {
     let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(html.contains("forecast of the last 30 minutes"));
 }
+
+/// Hourly rows over `days` days: a daily wave on a level of 50.
+fn daily_csv(days: usize) -> String {
+    let mut s = String::from("timestamp,value\n");
+    for i in 0..days * 24 {
+        let (d, h) = (1 + i / 24, i % 24);
+        let v = 50.0
+            + 8.0 * (i as f64 * std::f64::consts::TAU / 24.0).sin()
+            + ((i * 7919) % 13) as f64 * 0.1;
+        writeln!(s, "2014-01-{d:02} {h:02}:00:00,{v}").unwrap();
+    }
+    s
+}
+
+#[test]
+fn forecast_models_are_chosen_by_aicc() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("daily.csv");
+    std::fs::write(&input, daily_csv(10)).unwrap();
+    let out = dir.path().join("f.csv");
+    for (model, extra, expect) in [
+        ("auto-arima", vec!["--method", "css"], "ARIMA("),
+        (
+            "holt-winters",
+            vec!["--seasonality", "auto"],
+            "Holt-Winters",
+        ),
+        ("auto", vec![], ""),
+    ] {
+        let mut args = vec![
+            "forecast",
+            "--input",
+            input.to_str().unwrap(),
+            "--horizon",
+            "1d",
+            "--period",
+            "1d",
+            "--model",
+            model,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let text = ok(&homeostat(&args));
+        assert!(text.contains(expect), "{model}: {text}");
+        let rows: Vec<Vec<f64>> = std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').skip(1).map(|c| c.parse().unwrap()).collect())
+            .collect();
+        assert_eq!(rows.len(), 24, "{model}: one day of hourly steps");
+        // The forecast follows the daily wave (truth without the noise ≈ +0.6).
+        for (h, r) in rows.iter().enumerate() {
+            let truth = 50.6 + 8.0 * ((240 + h) as f64 * std::f64::consts::TAU / 24.0).sin();
+            assert!(
+                (r[0] - truth).abs() < 2.0,
+                "{model} h={h}: {r:?} vs {truth}"
+            );
+            assert!(r[1] <= r[0] && r[0] <= r[2], "{r:?}");
+        }
+    }
+    // Bad input: a NaN-only file and a too-short series fail with a message.
+    let short = dir.path().join("short.csv");
+    std::fs::write(&short, "timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 01:00:00,2\n2014-01-01 02:00:00,3\n2014-01-01 03:00:00,4\n").unwrap();
+    let bad = homeostat(&[
+        "forecast",
+        "--input",
+        short.to_str().unwrap(),
+        "--horizon",
+        "2",
+        "--model",
+        "auto-arima",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("at least"));
+}

@@ -111,6 +111,15 @@ impl HoltWintersParams {
         self
     }
 
+    /// The number of weights the fit chooses.
+    fn free_weights(&self) -> usize {
+        let seasonal = self.seasonality != Seasonality::None;
+        usize::from(self.alpha.is_none())
+            + usize::from(self.trend && self.beta.is_none())
+            + usize::from(seasonal && self.gamma.is_none())
+            + usize::from(self.trend && self.damped && self.phi.is_none())
+    }
+
     fn check(&self, y: &[f64]) -> Result<()> {
         let bad = |name, reason: String| Err(Error::InvalidParameter { name, reason });
         let in_unit = |v: f64, open_low: bool| {
@@ -195,10 +204,7 @@ impl HoltWintersParams {
             let phi = next(self.phi, damped, 0.8, 0.98, 1.0);
             [alpha, beta, gamma, phi]
         };
-        let free = usize::from(self.alpha.is_none())
-            + usize::from(self.trend && self.beta.is_none())
-            + usize::from(seasonal && self.gamma.is_none())
-            + usize::from(damped && self.phi.is_none());
+        let free = self.free_weights();
         let scale = y.iter().map(|v| v * v).sum::<f64>() / y.len() as f64;
         let objective = |u: &[f64]| {
             let w = weights_of(u);
@@ -271,6 +277,17 @@ fn advance(
 }
 
 fn run(p: &HoltWintersParams, y: &[f64], w: &Weights) -> State {
+    run_recording(p, y, w, None)
+}
+
+/// [`run`], also pushing the one-step error of every value the recursion
+/// sees (from index 1, or `m` with seasonality) to `errors`.
+fn run_recording(
+    p: &HoltWintersParams,
+    y: &[f64],
+    w: &Weights,
+    mut errors: Option<&mut Vec<f64>>,
+) -> State {
     let seasonal = p.seasonality != Seasonality::None;
     let m = if seasonal { p.period } else { 1 };
     let mult = p.seasonality == Seasonality::Multiplicative;
@@ -304,6 +321,9 @@ fn run(p: &HoltWintersParams, y: &[f64], w: &Weights) -> State {
         let mut slot = if seasonal { season[k] } else { 0.0 };
         let err = advance(p, w, &mut level, &mut trend, &mut slot, obs);
         sse += err * err;
+        if let Some(out) = errors.as_deref_mut() {
+            out.push(err);
+        }
         if seasonal {
             season[k] = slot;
         }
@@ -350,6 +370,30 @@ impl HoltWintersFit {
     /// Fitted sum of squared one-step errors.
     pub fn sse(&self) -> f64 {
         self.state.sse
+    }
+
+    /// The one-step errors of the fit on `y` (the data it was fitted on),
+    /// from index 1 (`m` with seasonality) on.
+    pub(crate) fn errors_on(&self, y: &[f64]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(y.len());
+        run_recording(&self.params, y, &self.weights, Some(&mut out));
+        out
+    }
+
+    /// Estimated parameters for an information criterion: the free
+    /// weights, the initial states (level, trend, `m − 1` seasonal) and σ².
+    pub(crate) fn n_params(&self) -> usize {
+        let p = &self.params;
+        let seasonal = p.seasonality != Seasonality::None;
+        let weights = p.free_weights();
+        let states = 1 + usize::from(p.trend) + if seasonal { p.period - 1 } else { 0 };
+        weights + states + 1
+    }
+
+    /// The model's form: `(trend, damped, seasonality, period)`.
+    pub fn form(&self) -> (bool, bool, Seasonality, usize) {
+        let p = &self.params;
+        (p.trend, p.trend && p.damped, p.seasonality, p.period)
     }
 
     /// Feeds the observation after the data (or after the last one fed):

@@ -3,15 +3,24 @@
 //! [`HoltWinters`] is exponential smoothing with level, (optionally damped)
 //! trend and additive or multiplicative seasonality, its smoothing weights
 //! fitted by minimising the one-step squared error (Nelder–Mead);
-//! [`Arima`] is ARIMA(p, d, q) by conditional sum of squares.
+//! [`Arima`] is seasonal ARIMA (p, d, q)(P, D, Q)ₘ by conditional sum of
+//! squares or exact maximum likelihood (Kalman filter);
+//! [`auto_arima`] and [`auto_ets`] choose the order or the variant by
+//! AICc, [`auto_forecast`] the better of the two.
 //! [`prob_exceeds`] turns a forecast into the probability that a limit is
 //! crossed within the horizon.
 
 mod arima;
+mod auto;
 mod holt_winters;
+mod kalman;
 mod optim;
 
-pub use arima::{Arima, ArimaFit, ArimaParams};
+pub use arima::{Arima, ArimaFit, ArimaMethod, ArimaParams, Order, SeasonalOrder};
+pub use auto::{
+    AutoArimaParams, AutoEtsParams, AutoFit, auto_arima, auto_ets, auto_forecast, kpss_statistic,
+    seasonal_strength,
+};
 pub use holt_winters::{HoltWinters, HoltWintersFit, HoltWintersParams, Seasonality};
 pub use optim::nelder_mead;
 
