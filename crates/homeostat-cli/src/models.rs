@@ -11,8 +11,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use homeostat::core::{Duration, FaultLabels, Frame};
 use homeostat::metrics::ingest::csv as csv_ingest;
 use homeostat::metrics::{Feature, InsideFaults, Supervised, WindowFeatures};
-use homeostat::predict::decision_tree::DecisionTreeBaseline;
-use homeostat::predict::eval::{Confusion, evaluate_events, pr_auc, roc_auc};
+use homeostat::predict::decision_tree::{DecisionTreeBaseline, ValidDecisionTreeParams};
+use homeostat::predict::eval::{
+    Backtest, Confusion, evaluate_events, pr_auc, roc_auc, rolling_backtest,
+};
 use homeostat::predict::persist::{load_file, save_file};
 use homeostat::predict::ridge::RidgeRegression;
 use homeostat::predict::{
@@ -20,7 +22,7 @@ use homeostat::predict::{
     MaxFeatures, ModelSpec, ParamGuard, ProbabilisticClassifier, RandomForest, Svm, SvmKernel,
     train_predictor,
 };
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use serde::Serialize;
 
 /// The model subcommands, flattened into the top-level commands.
@@ -225,9 +227,17 @@ pub(crate) struct FitEvalArgs {
     /// Training CSV with a header; every column but the target is a feature (empty = missing).
     #[arg(long)]
     train: PathBuf,
-    /// Test CSV with the same columns.
-    #[arg(long)]
-    test: PathBuf,
+    /// Test CSV with the same columns (not used with --backtest).
+    #[arg(long, required_unless_present = "backtest")]
+    test: Option<PathBuf>,
+    /// Instead of train/test: a time-ordered backtest on the training CSV's
+    /// rows (oldest first) cut into FOLDS + 1 periods, each fold testing on
+    /// one period a model trained on all the periods before it.
+    #[arg(long, value_name = "FOLDS")]
+    backtest: Option<usize>,
+    /// With --backtest: refit the model every K folds, reusing it in between.
+    #[arg(long, value_name = "K", default_value_t = 1, requires = "backtest")]
+    retrain_every: usize,
     /// Name of the target column: 0/1, or a number for `--model ridge`.
     #[arg(long)]
     target: String,
@@ -524,9 +534,20 @@ struct FitEvalRegression {
     rmse: f64,
 }
 
+/// The test CSV, which clap requires unless --backtest is given.
+fn test_path(args: &FitEvalArgs) -> anyhow::Result<&Path> {
+    match &args.test {
+        Some(path) => Ok(path),
+        None => bail!("--test is required"),
+    }
+}
+
 fn fit_eval_ridge(args: &FitEvalArgs) -> anyhow::Result<()> {
+    if args.backtest.is_some() {
+        bail!("--backtest scores classifiers; --model ridge is a regression");
+    }
     let (names, x, y) = read_numeric_table(&args.train, &args.target)?;
-    let (test_names, xt, yt) = read_numeric_table(&args.test, &args.target)?;
+    let (test_names, xt, yt) = read_numeric_table(test_path(args)?, &args.target)?;
     if names != test_names {
         bail!("the test CSV's columns differ from the training CSV's");
     }
@@ -576,32 +597,123 @@ fn fit_eval_ridge(args: &FitEvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A classifier's checked hyperparameters, for `fit-eval`.
+enum Fitter {
+    /// A model `train` can also fit.
+    Spec(ModelSpec),
+    /// linfa-trees' decision tree.
+    Tree(ValidDecisionTreeParams),
+}
+
+impl Fitter {
+    fn new(args: &ModelArgs) -> anyhow::Result<Self> {
+        Ok(if args.model == ModelKind::Tree {
+            Fitter::Tree(
+                DecisionTreeBaseline::params()
+                    .max_depth(Some(args.max_depth))
+                    .check()?,
+            )
+        } else {
+            Fitter::Spec(args.spec()?)
+        })
+    }
+
+    fn fit(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, bool>,
+    ) -> homeostat::predict::Result<Fitted> {
+        Ok(Fitted(match self {
+            Fitter::Tree(p) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Forest(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Logistic(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Gbdt(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Svm(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(other) => {
+                return Err(homeostat::predict::Error::InvalidParameter {
+                    name: "model",
+                    reason: format!("{other:?} is not available in fit-eval"),
+                });
+            }
+        }))
+    }
+}
+
+/// Any fitted classifier.
+struct Fitted(Box<dyn ProbabilisticClassifier>);
+
+impl ProbabilisticClassifier for Fitted {
+    fn n_features(&self) -> usize {
+        self.0.n_features()
+    }
+
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> homeostat::predict::Result<Array1<f64>> {
+        self.0.predict_proba(x)
+    }
+}
+
+/// `fit-eval --backtest`: the per-fold table, or one JSON array.
+fn backtest(args: &FitEvalArgs, folds: usize) -> anyhow::Result<()> {
+    let (_, x, y) = read_table(&args.train, &args.target)?;
+    let fitter = Fitter::new(&args.model)?;
+    let spec = Backtest {
+        n_folds: folds,
+        retrain_every: args.retrain_every,
+        threshold: 0.5,
+    };
+    let y = y.to_vec();
+    let reports = rolling_backtest(x.view(), &y, &spec, |x, y| fitter.fit(x, y))?;
+    if args.json {
+        say!("{}", serde_json::to_string(&reports)?);
+        return Ok(());
+    }
+    say!(
+        "{:>4} {:>8} {:>9} {:>8} {:>6} {:>8} {:>8} {:>9} {:>8} {:>8}",
+        "fold",
+        "retrain",
+        "train",
+        "test",
+        "faults",
+        "ROC-AUC",
+        "PR-AUC",
+        "precision",
+        "recall",
+        "F1"
+    );
+    let auc = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+    for r in &reports {
+        say!(
+            "{:>4} {:>8} {:>9} {:>8} {:>6} {:>8} {:>8} {:>9.4} {:>8.4} {:>8.4}",
+            r.fold,
+            if r.retrained { "yes" } else { "no" },
+            r.train_rows,
+            r.test_rows,
+            r.test_positives,
+            auc(r.roc_auc),
+            auc(r.pr_auc),
+            r.precision,
+            r.recall,
+            r.f1
+        );
+    }
+    std::io::stdout().flush()?;
+    Ok(())
+}
+
 fn fit_eval(args: &FitEvalArgs) -> anyhow::Result<()> {
     if args.model.model == ModelKind::Ridge {
         return fit_eval_ridge(args);
     }
+    if let Some(folds) = args.backtest {
+        return backtest(args, folds);
+    }
     let (names, x, y) = read_table(&args.train, &args.target)?;
-    let (test_names, xt, yt) = read_table(&args.test, &args.target)?;
+    let (test_names, xt, yt) = read_table(test_path(args)?, &args.target)?;
     if names != test_names {
         bail!("the test CSV's columns differ from the training CSV's");
     }
     let started = Instant::now();
-    let model: Box<dyn ProbabilisticClassifier> = if args.model.model == ModelKind::Tree {
-        Box::new(
-            DecisionTreeBaseline::params()
-                .max_depth(Some(args.model.max_depth))
-                .check()?
-                .fit_arrays(x.view(), y.view())?,
-        )
-    } else {
-        match args.model.spec()? {
-            ModelSpec::Forest(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
-            ModelSpec::Logistic(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
-            ModelSpec::Gbdt(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
-            ModelSpec::Svm(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
-            _ => bail!("model not available"),
-        }
-    };
+    let model = Fitter::new(&args.model)?.fit(x.view(), y.view())?;
     let fit_ms = started.elapsed().as_secs_f64() * 1e3;
     let started = Instant::now();
     let p = model.predict_proba(xt.view())?;

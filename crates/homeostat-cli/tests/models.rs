@@ -400,3 +400,56 @@ fn train_an_svm_on_a_simulated_trace_and_predict() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("fit-eval only"));
 }
+
+#[test]
+fn fit_eval_backtest_prints_one_row_per_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write_complete(dir.path(), "train.csv", 0..500);
+    let run = |extra: &[&str]| {
+        homeostat()
+            .args([
+                "fit-eval", "--target", "label", "--model", "forest", "--trees", "10",
+            ])
+            .args(["--train"])
+            .arg(&train)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let v: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "--backtest",
+        "4",
+        "--retrain-every",
+        "2",
+        "--json",
+    ])))
+    .unwrap();
+    let folds = v.as_array().unwrap();
+    assert_eq!(folds.len(), 4);
+    let retrained: Vec<bool> = folds
+        .iter()
+        .map(|f| f["retrained"].as_bool().unwrap())
+        .collect();
+    assert_eq!(retrained, [true, false, true, false]);
+    // An expanding window: fold k trains on the k + 1 periods before it.
+    assert_eq!(folds[0]["train_rows"], 100);
+    assert_eq!(folds[1]["train_rows"], 100);
+    assert_eq!(folds[2]["train_rows"], 300);
+    assert!(folds.iter().all(|f| f["test_rows"] == 100));
+    assert!(
+        folds.iter().all(|f| f["roc_auc"].as_f64().unwrap() > 0.9),
+        "{v}"
+    );
+    // The table: a header and one line per fold.
+    let table = ok(&run(&["--backtest", "3"]));
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert!(table.lines().next().unwrap().contains("ROC-AUC"));
+    // Bad input: 0 folds, more folds than rows, --retrain-every without --backtest.
+    let out = run(&["--backtest", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("n_folds"));
+    let out = run(&["--backtest", "1000"]);
+    assert!(!out.status.success());
+    let out = run(&["--retrain-every", "2"]);
+    assert!(!out.status.success());
+}
