@@ -72,6 +72,7 @@ pub struct ValidSvmParams {
     tolerance: f64,
     class_weight: ClassWeight,
     calibration_folds: usize,
+    max_rows: usize,
     seed: u64,
 }
 
@@ -83,6 +84,7 @@ impl Default for SvmParams {
             tolerance: 1e-3,
             class_weight: ClassWeight::Uniform,
             calibration_folds: 5,
+            max_rows: 20_000,
             seed: 42,
         })
     }
@@ -114,6 +116,13 @@ impl SvmParams {
     /// Platt sigmoid, at least 2 (default 5).
     pub fn calibration_folds(mut self, folds: usize) -> Self {
         self.0.calibration_folds = folds;
+        self
+    }
+    /// Most training rows accepted, at least 2 (default 20,000: its dense
+    /// kernel matrix takes 3.2 GB). More rows are a typed error rather than
+    /// an allocation that fails.
+    pub fn max_rows(mut self, rows: usize) -> Self {
+        self.0.max_rows = rows;
         self
     }
     /// Seed of the fold assignment (default 42).
@@ -149,6 +158,9 @@ impl ParamGuard for SvmParams {
                 "calibration_folds",
                 format!("{} must be at least 2", p.calibration_folds),
             );
+        }
+        if p.max_rows < 2 {
+            return bad("max_rows", format!("{} must be at least 2", p.max_rows));
         }
         p.class_weight.check()?;
         Ok(p)
@@ -284,13 +296,21 @@ impl ValidSvmParams {
     /// Fits on finite rows `x` and targets `y`.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] for empty data or mismatched lengths, or when
+    /// [`Error::InvalidData`] for empty data, mismatched lengths, more rows
+    /// than `max_rows`, or when
     /// a class has fewer than 2 rows (the calibration folds need both
     /// classes on their training side); [`Error::SingleClass`];
     /// [`Error::NonFinite`] for NaN or infinities; [`Error::InvalidData`]
     /// when the solver or the Platt fit fails.
     pub fn fit_arrays(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, bool>) -> Result<Svm> {
         check_training(x, y)?;
+        if x.nrows() > self.max_rows {
+            return Err(Error::InvalidData(format!(
+                "{} training rows exceed the SVM's max_rows {} (its kernel matrix grows with rows squared): subsample, raise max_rows, or use a tree model",
+                x.nrows(),
+                self.max_rows
+            )));
+        }
         check_finite(x)?;
         let positives = y.iter().filter(|&&t| t).count();
         let smallest = positives.min(y.len() - positives);

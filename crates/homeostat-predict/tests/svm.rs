@@ -135,6 +135,11 @@ fn bad_input_is_a_typed_error() {
         Svm::params().fit(&empty),
         Err(Error::InvalidData(_))
     ));
+    let (x, y) = synthetic(50, 3, 1);
+    assert!(matches!(
+        Svm::params().max_rows(40).fit(&Dataset::new(x, y)),
+        Err(Error::InvalidData(m)) if m.contains("max_rows")
+    ));
     for (params, name) in [
         (Svm::params().c(0.0), "c"),
         (Svm::params().c(f64::NAN), "c"),
@@ -144,6 +149,7 @@ fn bad_input_is_a_typed_error() {
             "gamma",
         ),
         (Svm::params().calibration_folds(1), "calibration_folds"),
+        (Svm::params().max_rows(1), "max_rows"),
         (
             Svm::params().class_weight(ClassWeight::Positive(-2.0)),
             "class_weight",
