@@ -10,6 +10,14 @@ informative), random_state 0; the first 80k rows train, the rest test.
   rounds, learning rate 0.1, 31 leaves, depth <= 10, 20 samples per leaf,
   255 bins, early stopping after 10 rounds without improvement of the loss
   on a 10 % validation split.
+- `--model svm` (5k rows by default: both build an n x n kernel): a
+  StandardScaler + SVC(probability=True) pipeline; both use an RBF kernel
+  with gamma "scale" (1 / features on standardised data), C 1, tolerance
+  1e-3, and fit Platt's sigmoid on 5-fold out-of-fold decision values
+  before the final fit on all rows.
+- `--model tree`: DecisionTreeClassifier(max_depth=10) against linfa-trees'
+  DecisionTree (hard 0/1 probabilities on both sides of the comparison:
+  scikit-learn's leaves are mostly pure at depth 10, ours are exactly 0/1).
 
 Everything on one thread (n_jobs=1 or threadpoolctl's limit of 1;
 RAYON_NUM_THREADS=1). Prints one JSON line per tool and the ratios.
@@ -17,7 +25,7 @@ RAYON_NUM_THREADS=1). Prints one JSON line per tool and the ratios.
 Build the binary first:
 
     cargo build --release -p homeostat-cli
-    python3 benches/compare/forest_vs_sklearn.py [--model gbdt] [--rows 100000] \
+    python3 benches/compare/forest_vs_sklearn.py [--model gbdt|svm|tree] [--rows 100000] \
         [--binary target/release/homeostat]
 """
 
@@ -42,6 +50,15 @@ def sklearn_model(args):
         from sklearn.ensemble import RandomForestClassifier
         return RandomForestClassifier(n_estimators=args.trees, max_depth=args.max_depth,
                                       max_features="sqrt", n_jobs=1, random_state=0)
+    if args.model == "svm":
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+        return make_pipeline(StandardScaler(), SVC(kernel="rbf", C=args.c, gamma="scale",
+                                                   tol=1e-3, probability=True, random_state=0))
+    if args.model == "tree":
+        from sklearn.tree import DecisionTreeClassifier
+        return DecisionTreeClassifier(max_depth=args.max_depth, random_state=0)
     from sklearn.ensemble import HistGradientBoostingClassifier
     return HistGradientBoostingClassifier(
         max_iter=args.trees, learning_rate=args.learning_rate, max_leaf_nodes=31,
@@ -51,6 +68,10 @@ def sklearn_model(args):
 
 def homeostat_args(args):
     """Model flags of `homeostat fit-eval`."""
+    if args.model == "svm":
+        return ["--model", "svm", "--kernel", "rbf", "--c", str(args.c), "--seed", "0"]
+    if args.model == "tree":
+        return ["--model", "tree", "--max-depth", str(args.max_depth)]
     flags = ["--model", args.model, "--trees", str(args.trees),
              "--max-depth", str(args.max_depth), "--seed", "0"]
     if args.model == "forest":
@@ -79,13 +100,17 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", choices=["forest", "gbdt"], default="forest")
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--model", choices=["forest", "gbdt", "svm", "tree"], default="forest")
+    parser.add_argument("--rows", type=int, default=None,
+                        help="rows in all (default 100k; 5k for svm)")
+    parser.add_argument("--c", type=float, default=1.0, help="C of the SVM")
     parser.add_argument("--trees", type=int, default=100)
     parser.add_argument("--max-depth", type=int, default=10)
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--binary", type=Path, default=ROOT / "target" / "release" / "homeostat")
     args = parser.parse_args()
+    if args.rows is None:
+        args.rows = 5_000 if args.model == "svm" else 100_000
 
     x, y = make_classification(n_samples=args.rows, n_features=20, n_informative=10,
                                n_redundant=4, random_state=0)

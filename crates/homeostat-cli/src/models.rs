@@ -11,13 +11,18 @@ use clap::{Args, Subcommand, ValueEnum};
 use homeostat::core::{Duration, FaultLabels, Frame};
 use homeostat::metrics::ingest::csv as csv_ingest;
 use homeostat::metrics::{Feature, InsideFaults, Supervised, WindowFeatures};
-use homeostat::predict::eval::{Confusion, evaluate_events, pr_auc, roc_auc};
+use homeostat::predict::decision_tree::{DecisionTreeBaseline, ValidDecisionTreeParams};
+use homeostat::predict::eval::{
+    Backtest, Confusion, evaluate_events, pr_auc, roc_auc, rolling_backtest,
+};
 use homeostat::predict::persist::{load_file, save_file};
+use homeostat::predict::ridge::RidgeRegression;
 use homeostat::predict::{
     AlarmSpec, ClassWeight, FaultPredictor, FeaturePipeline, GradientBoosting, Logistic,
-    MaxFeatures, ModelSpec, ParamGuard, ProbabilisticClassifier, RandomForest, train_predictor,
+    MaxFeatures, ModelSpec, ParamGuard, ProbabilisticClassifier, RandomForest, Svm, SvmKernel,
+    train_predictor,
 };
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use serde::Serialize;
 
 /// The model subcommands, flattened into the top-level commands.
@@ -43,6 +48,21 @@ enum ModelKind {
     Logistic,
     /// Gradient-boosted trees (histogram splits, logistic loss, early stopping).
     Gbdt,
+    /// Support vector machine (linfa-svm) with Platt-scaled probabilities.
+    Svm,
+    /// linfa-trees' decision tree, hard 0/1 probabilities (fit-eval only).
+    Tree,
+    /// Ridge regression on a numeric target (fit-eval only: prints R² and RMSE).
+    Ridge,
+}
+
+/// Kernels of `--model svm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum KernelKind {
+    /// `a · b`.
+    Linear,
+    /// `exp(-gamma ‖a − b‖²)` on standardised features.
+    Rbf,
 }
 
 /// Hyperparameters shared by `train` and `fit-eval`.
@@ -69,6 +89,18 @@ struct ModelArgs {
     /// Turn off gbdt's early stopping (on by default, on a seeded 10 % validation split).
     #[arg(long)]
     no_early_stopping: bool,
+    /// Kernel of the SVM.
+    #[arg(long, value_enum, default_value_t = KernelKind::Rbf)]
+    kernel: KernelKind,
+    /// Penalty C of the SVM, positive.
+    #[arg(long, default_value_t = 1.0)]
+    c: f64,
+    /// gamma of the SVM's RBF kernel (default 1 / features, on standardised features).
+    #[arg(long)]
+    gamma: Option<f64>,
+    /// L2 penalty of ridge regression, >= 0.
+    #[arg(long, default_value_t = 1.0)]
+    alpha: f64,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -108,6 +140,21 @@ impl ModelArgs {
                 )
             }
             ModelKind::Logistic => ModelSpec::Logistic(Logistic::params().check()?),
+            ModelKind::Svm => ModelSpec::Svm(
+                Svm::params()
+                    .kernel(match self.kernel {
+                        KernelKind::Linear => SvmKernel::Linear,
+                        KernelKind::Rbf => SvmKernel::Rbf { gamma: self.gamma },
+                    })
+                    .c(self.c)
+                    .class_weight(self.class_weight())
+                    .seed(self.seed)
+                    .check()?,
+            ),
+            ModelKind::Tree | ModelKind::Ridge => bail!(
+                "--model {:?} is available in fit-eval only (it has no saved form)",
+                self.model
+            ),
         })
     }
 }
@@ -180,10 +227,18 @@ pub(crate) struct FitEvalArgs {
     /// Training CSV with a header; every column but the target is a feature (empty = missing).
     #[arg(long)]
     train: PathBuf,
-    /// Test CSV with the same columns.
-    #[arg(long)]
-    test: PathBuf,
-    /// Name of the 0/1 target column.
+    /// Test CSV with the same columns (not used with --backtest).
+    #[arg(long, required_unless_present = "backtest")]
+    test: Option<PathBuf>,
+    /// Instead of train/test: a time-ordered backtest on the training CSV's
+    /// rows (oldest first) cut into FOLDS + 1 periods, each fold testing on
+    /// one period a model trained on all the periods before it.
+    #[arg(long, value_name = "FOLDS")]
+    backtest: Option<usize>,
+    /// With --backtest: refit the model every K folds, reusing it in between.
+    #[arg(long, value_name = "K", default_value_t = 1, requires = "backtest")]
+    retrain_every: usize,
+    /// Name of the target column: 0/1, or a number for `--model ridge`.
     #[arg(long)]
     target: String,
     #[command(flatten)]
@@ -377,6 +432,29 @@ fn read_table(
     path: &Path,
     target: &str,
 ) -> anyhow::Result<(Vec<String>, Array2<f64>, Array1<bool>)> {
+    let (names, x, y) = read_numeric_table(path, target)?;
+    let y = y
+        .iter()
+        .enumerate()
+        .map(|(row, &v)| match v {
+            0.0 => Ok(false),
+            1.0 => Ok(true),
+            other => bail!(
+                "{}: row {}: target {other} is not 0/1",
+                path.display(),
+                row + 2
+            ),
+        })
+        .collect::<anyhow::Result<Array1<bool>>>()?;
+    Ok((names, x, y))
+}
+
+/// Reads a CSV with a header into features and a numeric target
+/// (`true`/`false` read as 1/0).
+fn read_numeric_table(
+    path: &Path,
+    target: &str,
+) -> anyhow::Result<(Vec<String>, Array2<f64>, Array1<f64>)> {
     let mut reader =
         csv::Reader::from_path(path).with_context(|| format!("cannot open {}", path.display()))?;
     let header: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
@@ -401,13 +479,16 @@ fn read_table(
             let field = field.trim();
             if i == ti {
                 y.push(match field {
-                    "1" | "true" | "True" | "1.0" => true,
-                    "0" | "false" | "False" | "0.0" => false,
-                    other => bail!(
-                        "{}: row {}: target {other:?} is not 0/1",
-                        path.display(),
-                        line + 2
-                    ),
+                    "true" | "True" => 1.0,
+                    "false" | "False" => 0.0,
+                    other => match other.parse::<f64>() {
+                        Ok(v) if v.is_finite() => v,
+                        _ => bail!(
+                            "{}: row {}: target {other:?} is not a finite number",
+                            path.display(),
+                            line + 2
+                        ),
+                    },
                 });
             } else if field.is_empty() || field.eq_ignore_ascii_case("nan") {
                 values.push(f64::NAN);
@@ -440,19 +521,199 @@ struct FitEval {
     pr_auc: f64,
 }
 
-fn fit_eval(args: &FitEvalArgs) -> anyhow::Result<()> {
-    let (names, x, y) = read_table(&args.train, &args.target)?;
-    let (test_names, xt, yt) = read_table(&args.test, &args.target)?;
+/// What `fit-eval --model ridge` prints.
+#[derive(Debug, Serialize)]
+struct FitEvalRegression {
+    model: ModelKind,
+    n_train: usize,
+    n_test: usize,
+    n_features: usize,
+    fit_ms: f64,
+    predict_ms: f64,
+    r2: f64,
+    rmse: f64,
+}
+
+/// The test CSV, which clap requires unless --backtest is given.
+fn test_path(args: &FitEvalArgs) -> anyhow::Result<&Path> {
+    match &args.test {
+        Some(path) => Ok(path),
+        None => bail!("--test is required"),
+    }
+}
+
+fn fit_eval_ridge(args: &FitEvalArgs) -> anyhow::Result<()> {
+    if args.backtest.is_some() {
+        bail!("--backtest scores classifiers; --model ridge is a regression");
+    }
+    let (names, x, y) = read_numeric_table(&args.train, &args.target)?;
+    let (test_names, xt, yt) = read_numeric_table(test_path(args)?, &args.target)?;
     if names != test_names {
         bail!("the test CSV's columns differ from the training CSV's");
     }
     let started = Instant::now();
-    let model: Box<dyn ProbabilisticClassifier> = match args.model.spec()? {
-        ModelSpec::Forest(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
-        ModelSpec::Logistic(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
-        ModelSpec::Gbdt(p) => Box::new(p.fit_arrays(x.view(), y.view())?),
-        _ => bail!("model not available"),
+    let model = RidgeRegression::params()
+        .alpha(args.model.alpha)
+        .check()?
+        .fit_arrays(x.view(), y.view())?;
+    let fit_ms = started.elapsed().as_secs_f64() * 1e3;
+    let started = Instant::now();
+    let p = model.predict(xt.view())?;
+    let predict_ms = started.elapsed().as_secs_f64() * 1e3;
+    let n = yt.len().max(1) as f64;
+    let mean = yt.sum() / n;
+    let residual: f64 = p.iter().zip(&yt).map(|(p, y)| (y - p) * (y - p)).sum();
+    let total: f64 = yt.iter().map(|y| (y - mean) * (y - mean)).sum();
+    let result = FitEvalRegression {
+        model: args.model.model,
+        n_train: x.nrows(),
+        n_test: xt.nrows(),
+        n_features: names.len(),
+        fit_ms,
+        predict_ms,
+        // A constant test target has no variance to explain.
+        r2: if total > 0.0 {
+            1.0 - residual / total
+        } else {
+            f64::NAN
+        },
+        rmse: (residual / n).sqrt(),
     };
+    if args.json {
+        say!("{}", serde_json::to_string(&result)?);
+    } else {
+        say!(
+            "{:?}: fit {:.1} ms, predict {:.1} ms, R² {:.4}, RMSE {:.4} ({} train / {} test rows)",
+            result.model,
+            result.fit_ms,
+            result.predict_ms,
+            result.r2,
+            result.rmse,
+            result.n_train,
+            result.n_test
+        );
+    }
+    std::io::stdout().flush()?;
+    Ok(())
+}
+
+/// A classifier's checked hyperparameters, for `fit-eval`.
+enum Fitter {
+    /// A model `train` can also fit.
+    Spec(ModelSpec),
+    /// linfa-trees' decision tree.
+    Tree(ValidDecisionTreeParams),
+}
+
+impl Fitter {
+    fn new(args: &ModelArgs) -> anyhow::Result<Self> {
+        Ok(if args.model == ModelKind::Tree {
+            Fitter::Tree(
+                DecisionTreeBaseline::params()
+                    .max_depth(Some(args.max_depth))
+                    .check()?,
+            )
+        } else {
+            Fitter::Spec(args.spec()?)
+        })
+    }
+
+    fn fit(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, bool>,
+    ) -> homeostat::predict::Result<Fitted> {
+        Ok(Fitted(match self {
+            Fitter::Tree(p) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Forest(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Logistic(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Gbdt(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(ModelSpec::Svm(p)) => Box::new(p.fit_arrays(x, y)?),
+            Fitter::Spec(other) => {
+                return Err(homeostat::predict::Error::InvalidParameter {
+                    name: "model",
+                    reason: format!("{other:?} is not available in fit-eval"),
+                });
+            }
+        }))
+    }
+}
+
+/// Any fitted classifier.
+struct Fitted(Box<dyn ProbabilisticClassifier>);
+
+impl ProbabilisticClassifier for Fitted {
+    fn n_features(&self) -> usize {
+        self.0.n_features()
+    }
+
+    fn predict_proba(&self, x: ArrayView2<'_, f64>) -> homeostat::predict::Result<Array1<f64>> {
+        self.0.predict_proba(x)
+    }
+}
+
+/// `fit-eval --backtest`: the per-fold table, or one JSON array.
+fn backtest(args: &FitEvalArgs, folds: usize) -> anyhow::Result<()> {
+    let (_, x, y) = read_table(&args.train, &args.target)?;
+    let fitter = Fitter::new(&args.model)?;
+    let spec = Backtest {
+        n_folds: folds,
+        retrain_every: args.retrain_every,
+        threshold: 0.5,
+    };
+    let y = y.to_vec();
+    let reports = rolling_backtest(x.view(), &y, &spec, |x, y| fitter.fit(x, y))?;
+    if args.json {
+        say!("{}", serde_json::to_string(&reports)?);
+        return Ok(());
+    }
+    say!(
+        "{:>4} {:>8} {:>9} {:>8} {:>6} {:>8} {:>8} {:>9} {:>8} {:>8}",
+        "fold",
+        "retrain",
+        "train",
+        "test",
+        "faults",
+        "ROC-AUC",
+        "PR-AUC",
+        "precision",
+        "recall",
+        "F1"
+    );
+    let auc = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+    for r in &reports {
+        say!(
+            "{:>4} {:>8} {:>9} {:>8} {:>6} {:>8} {:>8} {:>9.4} {:>8.4} {:>8.4}",
+            r.fold,
+            if r.retrained { "yes" } else { "no" },
+            r.train_rows,
+            r.test_rows,
+            r.test_positives,
+            auc(r.roc_auc),
+            auc(r.pr_auc),
+            r.precision,
+            r.recall,
+            r.f1
+        );
+    }
+    std::io::stdout().flush()?;
+    Ok(())
+}
+
+fn fit_eval(args: &FitEvalArgs) -> anyhow::Result<()> {
+    if args.model.model == ModelKind::Ridge {
+        return fit_eval_ridge(args);
+    }
+    if let Some(folds) = args.backtest {
+        return backtest(args, folds);
+    }
+    let (names, x, y) = read_table(&args.train, &args.target)?;
+    let (test_names, xt, yt) = read_table(test_path(args)?, &args.target)?;
+    if names != test_names {
+        bail!("the test CSV's columns differ from the training CSV's");
+    }
+    let started = Instant::now();
+    let model = Fitter::new(&args.model)?.fit(x.view(), y.view())?;
     let fit_ms = started.elapsed().as_secs_f64() * 1e3;
     let started = Instant::now();
     let p = model.predict_proba(xt.view())?;

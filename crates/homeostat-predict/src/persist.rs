@@ -36,6 +36,7 @@ use crate::forest::RandomForest;
 use crate::gbdt::GradientBoosting;
 use crate::logistic::Logistic;
 use crate::pipeline::FeaturePipeline;
+use crate::svm::Svm;
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "homeostat-model";
@@ -54,6 +55,8 @@ pub enum Model {
     Logistic(Logistic),
     /// Gradient-boosted trees.
     Gbdt(GradientBoosting),
+    /// A support vector machine with Platt-scaled probabilities.
+    Svm(Svm),
 }
 
 impl ProbabilisticClassifier for Model {
@@ -62,6 +65,7 @@ impl ProbabilisticClassifier for Model {
             Model::Forest(m) => m.n_features(),
             Model::Logistic(m) => m.n_features(),
             Model::Gbdt(m) => m.n_features(),
+            Model::Svm(m) => m.n_features(),
         }
     }
 
@@ -70,6 +74,7 @@ impl ProbabilisticClassifier for Model {
             Model::Forest(m) => m.predict_proba(x),
             Model::Logistic(m) => m.predict_proba(x),
             Model::Gbdt(m) => m.predict_proba(x),
+            Model::Svm(m) => m.predict_proba(x),
         }
     }
 }

@@ -179,6 +179,42 @@ impl ValidRidgeParams {
     }
 }
 
+/// linfa's `Fit` on a regression dataset (`f64` targets).
+impl<D, T> linfa::traits::Fit<ndarray::ArrayBase<D, ndarray::Ix2>, T, Error> for ValidRidgeParams
+where
+    D: ndarray::Data<Elem = f64>,
+    T: linfa::dataset::AsSingleTargets<Elem = f64>,
+{
+    type Object = RidgeRegression;
+
+    fn fit(
+        &self,
+        dataset: &linfa::DatasetBase<ndarray::ArrayBase<D, ndarray::Ix2>, T>,
+    ) -> Result<RidgeRegression> {
+        use linfa::dataset::AsSingleTargets as _;
+        self.fit_arrays(dataset.records().view(), dataset.as_single_targets())
+    }
+}
+
+/// Predicted demand; every value is NaN when [`RidgeRegression::predict`]
+/// fails (linfa's interface has no error path: call `predict` for the
+/// typed error).
+impl<D: ndarray::Data<Elem = f64>>
+    linfa::traits::PredictInplace<ndarray::ArrayBase<D, ndarray::Ix2>, Array1<f64>>
+    for RidgeRegression
+{
+    fn predict_inplace(&self, x: &ndarray::ArrayBase<D, ndarray::Ix2>, y: &mut Array1<f64>) {
+        match self.predict(x.view()) {
+            Ok(p) => y.iter_mut().zip(p).for_each(|(y, p)| *y = p),
+            Err(_) => y.fill(f64::NAN),
+        }
+    }
+
+    fn default_target(&self, x: &ndarray::ArrayBase<D, ndarray::Ix2>) -> Array1<f64> {
+        Array1::from_elem(x.nrows(), f64::NAN)
+    }
+}
+
 /// Solves `a · x = b` for a symmetric positive-definite `a` (Cholesky).
 fn solve_spd(mut a: Array2<f64>, mut b: Vec<f64>) -> Result<Vec<f64>> {
     let n = b.len();
@@ -265,6 +301,38 @@ mod tests {
         let ridge = fit(50.0, x.view(), y.view()).unwrap();
         let norm = |m: &RidgeRegression| m.coefficients().iter().map(|c| c * c).sum::<f64>();
         assert!(norm(&ridge) < norm(&ols));
+    }
+
+    #[test]
+    fn linfa_fit_and_predict_match_the_arrays_and_survive_a_save() {
+        use crate::persist::{load, save};
+        use linfa::prelude::{Dataset, Fit, Predict};
+        let x = Array2::from_shape_fn((30, 2), |(i, j)| ((i * (j + 3)) % 11) as f64);
+        let y: Array1<f64> = x
+            .rows()
+            .into_iter()
+            .map(|r| 1.0 + r[0] - 0.5 * r[1])
+            .collect();
+        let from_linfa = RidgeRegression::params()
+            .alpha(0.5)
+            .fit(&Dataset::new(x.clone(), y.clone()))
+            .unwrap();
+        let direct = fit(0.5, x.view(), y.view()).unwrap();
+        assert_eq!(from_linfa, direct);
+        let p: Array1<f64> = Predict::predict(&from_linfa, &x);
+        assert_eq!(p, direct.predict(x.view()).unwrap());
+        // Another feature count: NaN through linfa, a typed error directly.
+        let wrong: Array1<f64> = Predict::predict(&from_linfa, &array![[1.0]]);
+        assert!(wrong[0].is_nan());
+        let mut bytes = Vec::new();
+        save(&direct, &mut bytes).unwrap();
+        let back: RidgeRegression = load(bytes.as_slice()).unwrap();
+        assert_eq!(back.predict(x.view()).unwrap(), p);
+        let half = &bytes[..bytes.len() / 2];
+        assert!(matches!(
+            load::<RidgeRegression>(half),
+            Err(Error::ModelFile(_))
+        ));
     }
 
     #[test]

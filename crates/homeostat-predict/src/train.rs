@@ -17,6 +17,7 @@ use crate::gbdt::ValidGradientBoostingParams;
 use crate::logistic::ValidLogisticParams;
 use crate::persist::{FaultPredictor, Model};
 use crate::pipeline::FeaturePipeline;
+use crate::svm::ValidSvmParams;
 
 /// Which model to train, with its checked hyperparameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +29,8 @@ pub enum ModelSpec {
     Logistic(ValidLogisticParams),
     /// Gradient-boosted trees.
     Gbdt(ValidGradientBoostingParams),
+    /// A support vector machine (NaN replaced by training medians).
+    Svm(ValidSvmParams),
 }
 
 /// How the threshold is chosen.
@@ -94,7 +97,7 @@ pub fn train_predictor(
             rows: Vec::new(),
         };
     }
-    if matches!(spec, ModelSpec::Logistic(_)) {
+    if matches!(spec, ModelSpec::Logistic(_) | ModelSpec::Svm(_)) {
         pipeline.learn_fill(&pipeline.matrix(&fit.features)?);
     }
     let x = pipeline.matrix(&fit.features)?;
@@ -103,6 +106,7 @@ pub fn train_predictor(
         ModelSpec::Forest(p) => Model::Forest(p.fit_arrays(x.view(), y)?),
         ModelSpec::Logistic(p) => Model::Logistic(p.fit_arrays(x.view(), y)?),
         ModelSpec::Gbdt(p) => Model::Gbdt(p.fit_arrays(x.view(), y)?),
+        ModelSpec::Svm(p) => Model::Svm(p.fit_arrays(x.view(), y)?),
     };
     let template = AlarmPolicy::new(0.5)?.cooldown(alarm.cooldown)?;
     let times = validation.features.index();
