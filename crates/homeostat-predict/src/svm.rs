@@ -374,7 +374,10 @@ impl ValidSvmParams {
         let (w_neg, w_pos) = self.class_weight.weights(y.as_slice().unwrap_or(&[]));
         let params = LinfaSvm::<f64, bool>::params()
             .pos_neg_weights(self.c * w_pos, self.c * w_neg)
-            .eps(self.tolerance);
+            .eps(self.tolerance)
+            // linfa-svm 0.8.1's shrinking indexes out of bounds
+            // (solver_smo.rs, should_shrunk) on a 4,000-row fit: keep it off.
+            .shrinking(false);
         let params = match gamma {
             None => params.linear_kernel(),
             // linfa's Gaussian kernel is exp(-‖a − b‖² / eps): eps = 1 / γ.
