@@ -13,7 +13,7 @@ use good_lp::{
 use crate::allocator::Allocator;
 use crate::error::{Error, Result};
 use crate::explain::proven_conflict;
-use crate::model::{Instance, Objective, Problem};
+use crate::model::{Instance, Problem};
 use crate::plan::Plan;
 use crate::state::State;
 
@@ -227,29 +227,32 @@ fn formulate(inst: &Instance<'_>) -> Model {
         .collect();
     let y: Vec<Variable> = (0..m).map(|_| vars.add(variable().binary())).collect();
     let z = vars.add(variable().min(0.0));
-    let objective: Expression = match p.objective {
-        Objective::Nodes => y.iter().map(|&v| Expression::from(v)).sum(),
-        Objective::Cost => y.iter().zip(&p.nodes).map(|(&v, n)| n.cost * v).sum(),
-        Objective::Balance => z.into(),
-        // The cost of staying home is saved; the constant total of the
-        // migration costs does not change the optimum.
-        Objective::Migrations => x
-            .iter()
-            .enumerate()
-            .filter_map(|(i, xi)| {
-                let c = inst.current[i]?;
-                let &(_, v) = xi.iter().find(|&&(j, _)| j == c)?;
-                Some(-p.workloads[i].migration_cost * v)
-            })
-            .sum(),
-    };
-    let offset = match p.objective {
-        Objective::Migrations => (0..x.len())
+    let w = p.objective.weights();
+    let saved: Expression = x
+        .iter()
+        .enumerate()
+        .filter_map(|(i, xi)| {
+            let c = inst.current[i]?;
+            let &(_, v) = xi.iter().find(|&&(j, _)| j == c)?;
+            Some(p.workloads[i].migration_cost * v)
+        })
+        .sum();
+    // Migrations enter as minus the cost saved by staying home; the constant
+    // total of the migration costs (the offset) does not change the optimum.
+    let objective: Expression = y
+        .iter()
+        .zip(&p.nodes)
+        .map(|(&v, n)| (w.nodes + w.cost * n.cost) * v)
+        .sum::<Expression>()
+        + w.balance * z
+        - w.migrations * saved;
+    let offset = w.migrations
+        * (0..x.len())
             .filter(|&i| inst.current[i].is_some())
             .map(|i| p.workloads[i].migration_cost)
-            .sum(),
-        Objective::Nodes | Objective::Cost | Objective::Balance => 0.0,
-    };
+            .sum::<f64>();
+    // Node-use variables bound the load unless only balance is minimised.
+    let use_y = w.packs();
     let mut constraints = Vec::new();
     for xi in &x {
         let one: Expression = xi.iter().map(|&(_, v)| Expression::from(v)).sum();
@@ -268,16 +271,16 @@ fn formulate(inst: &Instance<'_>) -> Model {
         for k in 0..dims {
             let cap = inst.capacity(j)[k];
             let load: Expression = members.iter().map(|&(i, v)| inst.demand(i)[k] * v).sum();
-            let limit: Expression = match p.objective {
-                Objective::Balance => cap * z,
-                Objective::Nodes | Objective::Cost | Objective::Migrations => cap * y[j],
-            };
-            constraints.push(load.clone().leq(limit));
-            if p.objective == Objective::Balance {
+            if w.balance > 0.0 {
+                constraints.push(load.clone().leq(cap * z));
+            }
+            if use_y {
+                constraints.push(load.leq(cap * y[j]));
+            } else {
                 constraints.push(load.leq(cap));
             }
         }
-        if p.objective != Objective::Balance {
+        if use_y {
             // Links zero-demand workloads to the node's use too.
             for &(_, v) in members {
                 constraints.push(Expression::from(v).leq(y[j]));

@@ -22,5 +22,5 @@ pub use allocator::Allocator;
 pub use error::{Error, Result};
 pub use exact::{Exact, ExactBackend, ExactParams};
 pub use greedy::{Greedy, GreedyParams, Policy};
-pub use model::{Node, Objective, Problem, Workload};
+pub use model::{Node, Objective, Problem, Weights, Workload};
 pub use plan::{NodeReport, Plan, Unplaced};
