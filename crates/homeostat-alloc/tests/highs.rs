@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use homeostat_alloc::gap::{GapHighs, GapInstance};
 use homeostat_alloc::{
-    Allocator, Error, Exact, ExactBackend, Node, Objective, Plan, Problem, Workload,
+    Allocator, Error, Exact, ExactBackend, Node, Objective, Plan, Problem, Weights, Workload,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -165,6 +165,7 @@ fn exact_placement_on_highs_matches_microlp() {
         Objective::Cost,
         Objective::Balance,
         Objective::Migrations,
+        Objective::Weighted(Weights::default().nodes(3.0).balance(2.0).migrations(1.0)),
     ] {
         for seed in 0..2 {
             let problem = random_problem(seed, objective);
