@@ -11,13 +11,20 @@ use crate::model::{Instance, Objective};
 /// - migrations: see [`migrations_bound`].
 /// - balance: per resource, total demand over total capacity, and for each
 ///   workload the lowest peak utilisation it causes alone on an eligible node.
+/// - weighted: the weighted sum of the bounds above (each term is at least
+///   its own minimum, so the sum is at least the sum of the minima).
 pub(crate) fn lower_bound(inst: &Instance<'_>) -> f64 {
+    bound_of(inst, inst.problem.objective)
+}
+
+fn bound_of(inst: &Instance<'_>, objective: Objective) -> f64 {
     let p = inst.problem;
     let dims = inst.dims();
     let total: Vec<f64> = (0..dims)
         .map(|k| p.workloads.iter().map(|w| w.demand[k]).sum())
         .collect();
-    match p.objective {
+    match objective {
+        Objective::Weighted(w) => w.terms().map(|(o, w)| w * bound_of(inst, o)).sum(),
         Objective::Nodes => {
             let mut best = if p.workloads.is_empty() { 0 } else { 1 };
             for (k, &need) in total.iter().enumerate() {

@@ -7,7 +7,7 @@ use crate::allocator::Allocator;
 use crate::error::{Error, Result};
 use crate::explain::proven_conflict;
 use crate::improve::improve;
-use crate::model::{Instance, Objective, Problem};
+use crate::model::{Instance, Problem};
 use crate::plan::Plan;
 use crate::state::State;
 
@@ -187,7 +187,7 @@ impl Allocator for Greedy {
 fn stay_home(state: &State<'_, '_>, i: usize) -> Option<usize> {
     let inst = state.inst;
     let c = inst.current[i]?;
-    (inst.problem.objective == Objective::Migrations
+    (inst.problem.objective.weights().migrations > 0.0
         && inst.eligible[i].binary_search(&c).is_ok()
         && state.can_place(i, c))
     .then_some(c)
@@ -207,7 +207,7 @@ pub(crate) fn placement_order(inst: &Instance<'_>) -> Vec<usize> {
             .len()
             .cmp(&inst.eligible[b].len())
             .then(wb.priority.cmp(&wa.priority))
-            .then(if inst.problem.objective == Objective::Migrations {
+            .then(if inst.problem.objective.weights().migrations > 0.0 {
                 wb.migration_cost.total_cmp(&wa.migration_cost)
             } else {
                 std::cmp::Ordering::Equal
@@ -235,7 +235,7 @@ pub(crate) fn sizes(inst: &Instance<'_>) -> Vec<f64> {
 pub(crate) fn choose(state: &State<'_, '_>, i: usize, policy: Policy) -> Option<usize> {
     let inst = state.inst;
     let packing = matches!(policy, Policy::BestFit | Policy::MostAllocated)
-        && inst.problem.objective != Objective::Balance;
+        && inst.problem.objective.weights().packs();
     if packing && inst.eligible[i].len() == inst.problem.nodes.len() {
         return choose_packing_anywhere(state, i, policy);
     }
@@ -298,9 +298,11 @@ pub(crate) fn fresh_value(inst: &Instance<'_>, j: usize) -> f64 {
         .zip(&inst.largest)
         .map(|(c, l)| c / l)
         .sum();
-    match inst.problem.objective {
-        Objective::Cost => -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE),
-        _ => size,
+    let w = inst.problem.objective.weights();
+    if w.cost > 0.0 && w.nodes == 0.0 {
+        -inst.problem.nodes[j].cost / size.max(f64::MIN_POSITIVE)
+    } else {
+        size
     }
 }
 

@@ -7,11 +7,35 @@ use crate::state::State;
 /// Improves `state` in place for its problem's objective, for at most
 /// `max_rounds` sweeps (node closing) or moves (balancing); then retries
 /// the unplaced workloads.
+///
+/// A weighted objective runs the phase of each of its terms with a positive
+/// weight (migrations first, then nodes or cost, then balance), each on a
+/// copy that is kept only when the weighted objective does not get worse.
 pub(crate) fn improve(state: &mut State<'_, '_>, max_rounds: usize) {
     match state.inst.problem.objective {
         Objective::Nodes | Objective::Cost => empty_nodes(state, max_rounds),
         Objective::Balance => level_peaks(state, max_rounds),
         Objective::Migrations => return_home(state, max_rounds),
+        Objective::Weighted(w) => {
+            let mut phases: Vec<fn(&mut State<'_, '_>, usize)> = Vec::new();
+            if w.migrations > 0.0 {
+                phases.push(return_home);
+            }
+            if w.nodes > 0.0 || w.cost > 0.0 {
+                phases.push(empty_nodes);
+            }
+            if w.balance > 0.0 {
+                phases.push(level_peaks);
+            }
+            for phase in phases {
+                let mut trial = state.clone();
+                phase(&mut trial, max_rounds);
+                let unplaced = |s: &State<'_, '_>| s.unplaced().count();
+                if unplaced(&trial) <= unplaced(state) && trial.objective() <= state.objective() {
+                    *state = trial;
+                }
+            }
+        }
     }
     let unplaced: Vec<usize> = state.unplaced().collect();
     for i in unplaced {
@@ -28,7 +52,8 @@ pub(crate) fn improve(state: &mut State<'_, '_>, max_rounds: usize) {
 fn empty_nodes(state: &mut State<'_, '_>, max_rounds: usize) {
     let inst = state.inst;
     let size = sizes(inst);
-    let by_cost = inst.problem.objective == Objective::Cost;
+    let w = inst.problem.objective.weights();
+    let by_cost = w.cost > 0.0 && w.nodes == 0.0;
     for _ in 0..max_rounds {
         let mut used: Vec<usize> = (0..inst.problem.nodes.len())
             .filter(|&j| state.count[j] > 0)

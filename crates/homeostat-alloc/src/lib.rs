@@ -12,13 +12,15 @@ pub mod fair;
 pub mod gap;
 mod greedy;
 mod improve;
+#[cfg(feature = "highs")]
+mod mip;
 mod model;
 mod plan;
 mod state;
 
 pub use allocator::Allocator;
 pub use error::{Error, Result};
-pub use exact::{Exact, ExactParams};
+pub use exact::{Exact, ExactBackend, ExactParams};
 pub use greedy::{Greedy, GreedyParams, Policy};
-pub use model::{Node, Objective, Problem, Workload};
+pub use model::{Node, Objective, Problem, Weights, Workload};
 pub use plan::{NodeReport, Plan, Unplaced};

@@ -169,7 +169,15 @@ impl Workload {
 }
 
 /// What a plan minimises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// ```
+/// use homeostat_alloc::{Objective, Weights};
+/// // One node is worth ten migrations of cost 1.
+/// let objective = Objective::Weighted(Weights::default().nodes(10.0).migrations(1.0));
+/// assert_eq!(objective.weights().nodes, 10.0);
+/// assert_eq!(Objective::Balance.weights(), Weights::default().balance(1.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
@@ -184,6 +192,110 @@ pub enum Objective {
     /// The summed migration cost of the workloads placed elsewhere than
     /// their current node (a workload without one costs nothing).
     Migrations,
+    /// A weighted sum of the four above, e.g. nodes used plus migrations.
+    /// Weights must be finite and non-negative, one at least positive.
+    Weighted(Weights),
+}
+
+impl Objective {
+    /// The weight of each single objective in this one (a single objective
+    /// has weight 1 on itself).
+    pub fn weights(&self) -> Weights {
+        let none = Weights::default();
+        match *self {
+            Self::Nodes => none.nodes(1.0),
+            Self::Cost => none.cost(1.0),
+            Self::Balance => none.balance(1.0),
+            Self::Migrations => none.migrations(1.0),
+            Self::Weighted(w) => w,
+        }
+    }
+}
+
+/// The weights of an [`Objective::Weighted`] (all 0 by default).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct Weights {
+    /// Per node used.
+    pub nodes: f64,
+    /// Per unit of node cost.
+    pub cost: f64,
+    /// Per unit of peak utilisation (1.0 = a full resource).
+    pub balance: f64,
+    /// Per unit of migration cost.
+    pub migrations: f64,
+}
+
+impl Weights {
+    /// Sets the weight of the number of nodes used.
+    #[must_use]
+    pub fn nodes(mut self, w: f64) -> Self {
+        self.nodes = w;
+        self
+    }
+
+    /// Sets the weight of the summed node cost.
+    #[must_use]
+    pub fn cost(mut self, w: f64) -> Self {
+        self.cost = w;
+        self
+    }
+
+    /// Sets the weight of the peak utilisation.
+    #[must_use]
+    pub fn balance(mut self, w: f64) -> Self {
+        self.balance = w;
+        self
+    }
+
+    /// Sets the weight of the migration cost.
+    #[must_use]
+    pub fn migrations(mut self, w: f64) -> Self {
+        self.migrations = w;
+        self
+    }
+
+    /// `(objective, weight)` of each single objective with a positive weight.
+    pub(crate) fn terms(&self) -> impl Iterator<Item = (Objective, f64)> {
+        [
+            (Objective::Nodes, self.nodes),
+            (Objective::Cost, self.cost),
+            (Objective::Balance, self.balance),
+            (Objective::Migrations, self.migrations),
+        ]
+        .into_iter()
+        .filter(|&(_, w)| w > 0.0)
+    }
+
+    /// Whether greedy placement should pack onto used nodes: unless only
+    /// balance counts among nodes, cost and balance.
+    pub(crate) fn packs(&self) -> bool {
+        self.nodes > 0.0 || self.cost > 0.0 || self.balance == 0.0
+    }
+
+    fn check(&self) -> Result<()> {
+        for (name, w) in [
+            ("nodes", self.nodes),
+            ("cost", self.cost),
+            ("balance", self.balance),
+            ("migrations", self.migrations),
+        ] {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(Error::InvalidParameter {
+                    name: "objective",
+                    reason: format!("weight of {name} must be finite and >= 0, got {w}"),
+                });
+            }
+        }
+        if self.terms().next().is_none() {
+            return Err(Error::InvalidParameter {
+                name: "objective",
+                reason: "a weighted objective needs at least one positive weight".into(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// A placement problem.
@@ -283,6 +395,9 @@ impl<'p> Instance<'p> {
         }
         if problem.workloads.is_empty() {
             return Err(Error::Empty { what: "workloads" });
+        }
+        if let Objective::Weighted(w) = problem.objective {
+            w.check()?;
         }
         let mut node_index = HashMap::new();
         for (j, node) in problem.nodes.iter().enumerate() {

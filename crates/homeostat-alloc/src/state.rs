@@ -90,8 +90,13 @@ impl<'i, 'p> State<'i, 'p> {
 
     /// The objective value of the current placement.
     pub(crate) fn objective(&self) -> f64 {
+        self.objective_of(self.inst.problem.objective)
+    }
+
+    /// The value of `objective` (not necessarily the problem's).
+    pub(crate) fn objective_of(&self, objective: Objective) -> f64 {
         let nodes = &self.inst.problem.nodes;
-        match self.inst.problem.objective {
+        match objective {
             Objective::Nodes => self.count.iter().filter(|&&c| c > 0).count() as f64,
             Objective::Cost => (0..nodes.len())
                 .filter(|&j| self.count[j] > 0)
@@ -102,6 +107,7 @@ impl<'i, 'p> State<'i, 'p> {
                 .filter(|&i| self.moved(i))
                 .map(|i| self.inst.problem.workloads[i].migration_cost)
                 .sum(),
+            Objective::Weighted(w) => w.terms().map(|(o, w)| w * self.objective_of(o)).sum(),
         }
     }
 

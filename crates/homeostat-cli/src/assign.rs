@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use homeostat::alloc::gap::{GapHeuristic, GapInstance, GapSolution, gap_exact};
+#[cfg(feature = "highs")]
+use homeostat::alloc::gap::GapHighs;
+#[cfg(not(feature = "highs"))]
+use homeostat::alloc::gap::gap_exact;
+use homeostat::alloc::gap::{GapHeuristic, GapInstance, GapSolution};
 use homeostat::core::Duration;
 use serde::Serialize;
 
@@ -15,12 +19,14 @@ pub(crate) struct AssignArgs {
     #[arg(long)]
     gap: PathBuf,
     /// `heuristic` (regret + iterated local search, with an LP bound),
-    /// `exact` (integer program, small instances only) or `auto` (the
-    /// heuristic, then the exact solver to close a remaining gap when the
-    /// instance is small enough).
+    /// `exact` (integer program: HiGHS when built with the `highs` feature,
+    /// otherwise microlp on small instances only) or `auto` (the heuristic,
+    /// then the exact solver to close a remaining gap: with HiGHS on any
+    /// instance, with microlp when it is small enough).
     #[arg(long, value_enum, default_value_t = Solver::Auto)]
     solver: Solver,
-    /// Wall-clock budget of the heuristic's search (e.g. `10s`, `500ms`).
+    /// Wall-clock budget (e.g. `10s`, `500ms`) of the heuristic's search and
+    /// of HiGHS (default 60 s for HiGHS); microlp has none.
     #[arg(long)]
     time_limit: Option<Duration>,
     /// Iterations of the heuristic's local search.
@@ -29,7 +35,7 @@ pub(crate) struct AssignArgs {
     /// Seed of the heuristic's random moves.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Largest integer program (binary variables) the exact solver takes.
+    /// Largest integer program (binary variables) microlp takes.
     #[arg(long, default_value_t = 300)]
     max_binaries: usize,
     /// Print one JSON object instead of text.
@@ -74,13 +80,12 @@ pub(crate) fn run(args: &AssignArgs) -> anyhow::Result<()> {
     };
     let solution = match args.solver {
         Solver::Heuristic => heuristic()?,
-        Solver::Exact => gap_exact(&gap, None, args.max_binaries)?,
+        Solver::Exact => exact(&gap, args, None)?,
         Solver::Auto => {
             let h = heuristic()?;
-            let small = gap.agents() * gap.jobs() <= args.max_binaries;
+            let small = cfg!(feature = "highs") || gap.agents() * gap.jobs() <= args.max_binaries;
             if h.gap > 0.0 && small {
-                let mut exact =
-                    gap_exact(&gap, h.feasible.then_some(h.objective), args.max_binaries)?;
+                let mut exact = exact(&gap, args, Some(&h))?;
                 exact.solve_time += h.solve_time;
                 exact.solver = format!("{}+{}", h.solver, exact.solver);
                 exact
@@ -125,4 +130,49 @@ pub(crate) fn run(args: &AssignArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The exact solve: HiGHS within the time limit, improving on `start` (the
+/// heuristic's solution) or returning it with the tighter bound.
+#[cfg(feature = "highs")]
+fn exact(
+    gap: &GapInstance,
+    args: &AssignArgs,
+    start: Option<&GapSolution>,
+) -> anyhow::Result<GapSolution> {
+    let limit = args
+        .time_limit
+        .map_or(std::time::Duration::from_secs(60), |d| {
+            std::time::Duration::from_secs_f64(d.as_secs_f64())
+        });
+    let mut s = GapHighs::params()
+        .time_limit(Some(limit))
+        .check()?
+        .solve(gap)?;
+    if let Some(h) = start.filter(|h| h.feasible && h.objective < s.objective) {
+        // HiGHS stopped early with a worse incumbent: keep the heuristic's
+        // assignment, with the better of the two bounds.
+        let bound = s.bound.max(h.bound).min(h.objective);
+        s.assignment.clone_from(&h.assignment);
+        s.objective = h.objective;
+        s.feasible = true;
+        s.bound = bound;
+        s.gap = if h.objective.abs() > 0.0 {
+            ((h.objective - bound) / h.objective.abs()).max(0.0)
+        } else {
+            0.0
+        };
+    }
+    Ok(s)
+}
+
+/// The exact solve: microlp's branch and bound, pruned by `start`'s cost.
+#[cfg(not(feature = "highs"))]
+fn exact(
+    gap: &GapInstance,
+    args: &AssignArgs,
+    start: Option<&GapSolution>,
+) -> anyhow::Result<GapSolution> {
+    let upper = start.filter(|h| h.feasible).map(|h| h.objective);
+    Ok(gap_exact(gap, upper, args.max_binaries)?)
 }

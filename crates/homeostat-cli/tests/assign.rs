@@ -64,6 +64,10 @@ fn assign_rejects_malformed_files_and_oversized_exact_models() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("malformed instance"), "{err}");
 
+    if cfg!(feature = "highs") {
+        // HiGHS has a time limit instead of a size limit.
+        return;
+    }
     let path = dir.path().join("gap1-0");
     std::fs::write(&path, GAP1_0).unwrap();
     let out = homeostat()
@@ -81,4 +85,37 @@ fn assign_rejects_malformed_files_and_oversized_exact_models() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("too large for the exact solver"), "{err}");
+}
+
+#[cfg(feature = "highs")]
+#[test]
+fn assign_exact_runs_on_highs_with_the_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gap1-0");
+    std::fs::write(&path, GAP1_0).unwrap();
+    let out = homeostat()
+        .args([
+            "assign",
+            "--solver",
+            "exact",
+            "--time-limit",
+            "10s",
+            "--max-binaries",
+            "10",
+            "--json",
+            "--gap",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["solver"], "exact-highs", "{report}");
+    assert_eq!(report["objective"], 261.0);
+    assert_eq!(report["bound"], 261.0);
+    assert_eq!(report["gap"], 0.0);
 }

@@ -3,13 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use good_lp::solvers::SolutionStatus;
-use good_lp::solvers::highs::highs;
-use good_lp::{Solution, SolverModel};
-
-use super::lp::{formulation, read_assignment, solver_error};
+use super::lp::{INFEASIBLE, formulation, read_assignment};
 use super::{GapInstance, GapSolution, gap_lp_bound, relative_gap};
 use crate::error::{Error, Result};
+use crate::mip::{MipStop, solve_highs};
 
 /// Unchecked parameters of [`GapHighs`].
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +78,8 @@ impl GapHighs {
 
     /// Solves `gap`; the solution's `solver` says `exact-highs` when HiGHS
     /// proved optimality, `highs-time-limit` or `highs-gap-limit` when it
-    /// stopped early (then `bound` is the LP relaxation's).
+    /// stopped early (then `bound` is the best bound HiGHS proved, or the LP
+    /// relaxation's when that is higher).
     ///
     /// # Errors
     /// [`Error::Infeasible`] when no assignment fits; [`Error::Solver`] when
@@ -89,27 +87,34 @@ impl GapHighs {
     pub fn solve(&self, gap: &GapInstance) -> Result<GapSolution> {
         let started = Instant::now();
         let (vars, x, cost, constraints) = formulation(gap, true, None);
-        let mut problem = vars
-            .minimise(cost)
-            .using(highs)
-            .set_mip_rel_gap(self.0.mip_gap as f32)
-            .map_err(|e| Error::Solver(e.to_string()))?;
-        if let Some(limit) = self.0.time_limit {
-            problem = problem.set_time_limit(limit.as_secs_f64());
-        }
-        for c in constraints {
-            problem.add_constraint(c);
-        }
-        let solution = problem.solve().map_err(solver_error)?;
-        let status = solution.status();
-        let assignment = read_assignment(gap, &x, |v| solution.value(v))?;
+        let outcome = solve_highs(
+            vars,
+            cost,
+            constraints,
+            self.0.time_limit,
+            self.0.mip_gap,
+            INFEASIBLE,
+        )?;
+        let assignment = read_assignment(gap, &x, |v| outcome.value(v))?;
         let objective = gap.total_cost(&assignment)?;
-        let (solver, bound) = match status {
-            SolutionStatus::Optimal if self.0.mip_gap == 0.0 => ("exact-highs", objective),
-            SolutionStatus::Optimal | SolutionStatus::GapLimit => {
-                ("highs-gap-limit", gap_lp_bound(gap)?.min(objective))
-            }
-            SolutionStatus::TimeLimit => ("highs-time-limit", gap_lp_bound(gap)?.min(objective)),
+        let solver = match outcome.stop {
+            MipStop::Optimal => "exact-highs",
+            MipStop::GapLimit => "highs-gap-limit",
+            MipStop::TimeLimit => "highs-time-limit",
+        };
+        let bound = if outcome.stop == MipStop::Optimal {
+            objective
+        } else {
+            // The MIP's own bound, or the LP relaxation's when HiGHS stopped
+            // before its root relaxation proved more; integral costs round
+            // it up.
+            let mip = if gap.integral_costs() {
+                (outcome.dual_bound - 1e-6).ceil()
+            } else {
+                outcome.dual_bound
+            };
+            let bound = gap_lp_bound(gap)?.max(mip);
+            bound.min(objective)
         };
         Ok(GapSolution {
             solver: solver.into(),

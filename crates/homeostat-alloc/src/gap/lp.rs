@@ -100,11 +100,14 @@ pub(super) fn read_assignment(
         .collect()
 }
 
-pub(super) fn solver_error(e: ResolutionError) -> Error {
+/// Why no assignment exists, when a solver proves it.
+pub(super) const INFEASIBLE: &str =
+    "the agents' capacities cannot hold every job (proven by the LP / MIP solver)";
+
+fn solver_error(e: ResolutionError) -> Error {
     match e {
         ResolutionError::Infeasible => Error::Infeasible {
-            reason: "the agents' capacities cannot hold every job (proven by the LP / MIP solver)"
-                .into(),
+            reason: INFEASIBLE.into(),
         },
         other => Error::Solver(other.to_string()),
     }
