@@ -40,17 +40,17 @@ fn detectors_beat_the_null_detector_on_nab_dev() {
     // Every detector beats the null detector but the robust z-score, whose
     // MAD is far below the spread of NAB's many multimodal series (its
     // scores saturate; 0.00 measured, see docs/forecast.md); the default
-    // beats the rest (measured 50.3 standard on nab-dev).
+    // (`fused`) beats the rest (measured 64.2 standard on nab-dev).
     for (name, s) in DETECTOR_NAMES.iter().zip(&standard) {
         assert!(*s >= 0.0, "{name}: {s}");
         assert!(*s > 0.0 || *name == "robust-z", "{name}: {s}");
     }
-    assert_eq!(
-        DETECTOR_NAMES[0],
-        homeostat_predict::detect::DEFAULT_DETECTOR
-    );
+    let best = DETECTOR_NAMES
+        .iter()
+        .position(|n| *n == homeostat_predict::detect::NAB_DETECTOR)
+        .unwrap();
     assert!(
-        standard[0] > 48.0 && standard.iter().all(|s| *s <= standard[0]),
+        standard[best] > 60.0 && standard.iter().all(|s| *s <= standard[best]),
         "{standard:?}"
     );
 }
