@@ -358,6 +358,10 @@ impl Contextual {
             let ls = &left.semis[l as usize];
             let full = ls.matched.len() == ls.facts.len();
             let short = ls.matched.len() <= self.params.max_left;
+            if !(full || (learning && short)) {
+                // Neither selected nor a source of crossings.
+                continue;
+            }
             for (&r, &c) in &ls.contexts {
                 if Some(c) == new_zero {
                     continue;
