@@ -13,7 +13,7 @@
 //! file's range in advance), and the rest period after an alarm is a fixed
 //! number of values (NAB's entry takes 3 % of the file's length).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -348,7 +348,10 @@ impl Contextual {
         mem.right.cross(sens);
         let mut active: Vec<u32> = Vec::new();
         let mut selected = 0usize;
-        let mut crossings: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
+        // Semi-context pairs to cross, distinct, in first-seen order (the
+        // order fixes the new contexts' ids).
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut seen_pairs: HashSet<(u32, u32)> = HashSet::new();
         let Memory {
             left,
             right,
@@ -380,10 +383,21 @@ impl Contextual {
                 // A zero-level context half confirmed: learn the part that
                 // held (only while the input is teaching something new).
                 if partly && ctx.zero_level && learning && short {
-                    crossings.push((ls.matched.clone(), rs.matched.clone()));
+                    if seen_pairs.insert((l, r)) {
+                        pairs.push((l, r));
+                    }
                 }
             }
         }
+        let crossings: Vec<(Vec<u32>, Vec<u32>)> = pairs
+            .iter()
+            .map(|&(l, r)| {
+                (
+                    left.semis[l as usize].matched.clone(),
+                    right.semis[r as usize].matched.clone(),
+                )
+            })
+            .collect();
         let confirmed = if selected > 0 {
             active.len() as f64 / selected as f64
         } else {
@@ -407,11 +421,15 @@ impl Contextual {
             }
         }
         mem.left.cross(&self.left_group);
-        candidates.extend(crossings);
-        candidates.sort_unstable();
-        candidates.dedup();
-        let added = if learning && !candidates.is_empty() {
-            created as f64 / candidates.len() as f64
+        // Crossings exist only while learning, and then so does the direct
+        // candidate: the distinct count is at least 1.
+        let added = if learning {
+            let distinct: HashSet<(&[u32], &[u32])> = candidates
+                .iter()
+                .chain(&crossings)
+                .map(|(l, r)| (l.as_slice(), r.as_slice()))
+                .collect();
+            created as f64 / distinct.len().max(1) as f64
         } else {
             0.0
         };
