@@ -382,10 +382,8 @@ impl Contextual {
                 }
                 // A zero-level context half confirmed: learn the part that
                 // held (only while the input is teaching something new).
-                if partly && ctx.zero_level && learning && short {
-                    if seen_pairs.insert((l, r)) {
-                        pairs.push((l, r));
-                    }
+                if partly && ctx.zero_level && learning && short && seen_pairs.insert((l, r)) {
+                    pairs.push((l, r));
                 }
             }
         }
