@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use homeostat::predict::detect::{DEFAULT_DETECTOR, detector_by_name};
+use homeostat::predict::detect::{NAB_DETECTOR, detector_by_name};
 use homeostat::predict::nab::{Corpus, Profile, ProfileScore, Threshold};
 
 /// Options of `homeostat nab`.
@@ -21,7 +21,7 @@ pub(crate) struct NabArgs {
     #[arg(long)]
     labels: Option<PathBuf>,
     /// Detector to run, or the results' detector name with --score-only.
-    #[arg(long, default_value = DEFAULT_DETECTOR)]
+    #[arg(long, default_value = NAB_DETECTOR)]
     detector: String,
     /// Write results as `<out>/<detector>/<category>/<detector>_<file>.csv`.
     #[arg(long)]

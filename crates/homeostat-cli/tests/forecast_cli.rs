@@ -67,7 +67,7 @@ fn nab_runs_writes_results_and_scores_them_again() {
     for key in ["reward_low_FP_rate", "reward_low_FN_rate"] {
         assert!(json[key].as_f64().unwrap().is_finite());
     }
-    let results = out_dir.join("multiscale/cat/multiscale_a.csv");
+    let results = out_dir.join("fused/cat/fused_a.csv");
     let written = std::fs::read_to_string(&results).unwrap();
     assert!(written.starts_with("timestamp,value,anomaly_score,label\n"));
     assert_eq!(written.lines().count(), 2001);
@@ -80,7 +80,7 @@ fn nab_runs_writes_results_and_scores_them_again() {
         "--score-only",
         out_dir.to_str().unwrap(),
         "--detector",
-        "multiscale",
+        "fused",
         "--json",
     ]));
     let again: serde_json::Value = serde_json::from_str(again.trim()).unwrap();

@@ -23,8 +23,19 @@ fn detectors_beat_the_null_detector_on_nab_dev() {
     }
     let corpus =
         Corpus::load(&dir.join("data"), &dir.join("labels/combined_windows.json")).unwrap();
+    // The context memory of `contextual` and `fused` makes them about 20×
+    // slower unoptimised (minutes on this corpus): they run in release
+    // builds only (`cargo test --release --test nab_detectors`).
+    let slow = ["contextual", "fused"];
+    let names: Vec<&str> = DETECTOR_NAMES
+        .into_iter()
+        .filter(|n| !(cfg!(debug_assertions) && slow.contains(n)))
+        .collect();
+    if names.len() < DETECTOR_NAMES.len() {
+        eprintln!("SKIPPED in a debug build: {slow:?} (run with --release)");
+    }
     let mut standard = Vec::new();
-    for name in DETECTOR_NAMES {
+    for name in names.iter().copied() {
         let scores = corpus.run_detector(|| detector_by_name(name)).unwrap();
         for s in scores.iter().flatten() {
             assert!((0.0..=1.0).contains(s), "{name}: score {s}");
@@ -40,17 +51,21 @@ fn detectors_beat_the_null_detector_on_nab_dev() {
     // Every detector beats the null detector but the robust z-score, whose
     // MAD is far below the spread of NAB's many multimodal series (its
     // scores saturate; 0.00 measured, see docs/forecast.md); the default
-    // beats the rest (measured 50.3 standard on nab-dev).
-    for (name, s) in DETECTOR_NAMES.iter().zip(&standard) {
+    // (`fused`) beats the rest (measured 64.2 standard on nab-dev).
+    for (name, s) in names.iter().zip(&standard) {
         assert!(*s >= 0.0, "{name}: {s}");
         assert!(*s > 0.0 || *name == "robust-z", "{name}: {s}");
     }
-    assert_eq!(
-        DETECTOR_NAMES[0],
-        homeostat_predict::detect::DEFAULT_DETECTOR
-    );
+    let (best, floor) = match names
+        .iter()
+        .position(|n| *n == homeostat_predict::detect::NAB_DETECTOR)
+    {
+        Some(i) => (i, 60.0),
+        // Debug build: the fast default leads the detectors that ran.
+        None => (0, 48.0),
+    };
     assert!(
-        standard[0] > 48.0 && standard.iter().all(|s| *s <= standard[0]),
-        "{standard:?}"
+        standard[best] > floor && standard.iter().all(|s| *s <= standard[best]),
+        "{names:?} {standard:?}"
     );
 }

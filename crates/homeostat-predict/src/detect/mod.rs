@@ -9,8 +9,10 @@
 //! serves every series.
 
 mod change;
+mod contextual;
 mod ensemble;
 mod ewma;
+mod fused;
 mod gaussian;
 mod multiscale;
 mod registry;
@@ -21,11 +23,13 @@ mod shesd;
 mod tail;
 
 pub use change::{ChangeParams, Cusum, PageHinkley};
+pub use contextual::{Contextual, ContextualParams};
 pub use ensemble::{Combine, Ensemble, EnsembleParams, Member};
 pub use ewma::{RobustEwma, RobustEwmaParams};
+pub use fused::{Fused, FusedParams};
 pub use gaussian::{WindowedGaussian, WindowedGaussianParams};
 pub use multiscale::{Multiscale, MultiscaleParams};
-pub use registry::{DEFAULT_DETECTOR, DETECTOR_NAMES, detector_by_name};
+pub use registry::{DEFAULT_DETECTOR, DETECTOR_NAMES, NAB_DETECTOR, detector_by_name};
 pub use residual::{ForecastResidual, ForecastResidualParams};
 pub use robust_z::{RobustZ, RobustZParams};
 pub use seasonal::{SeasonalResidual, SeasonalResidualParams};
@@ -182,6 +186,8 @@ mod tests {
         check(ok(SeasonalResidual::params().build()));
         check(ok(ForecastResidual::params().build()));
         check(ok(Ensemble::params().build()));
+        check(ok(Contextual::params().build()));
+        check(ok(Fused::params().build()));
     }
 
     #[test]

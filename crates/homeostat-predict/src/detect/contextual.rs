@@ -1,0 +1,544 @@
+//! A contextual anomaly detector after the description of CAD OSE
+//! (Smirnov and Fedorov's "Contextual Anomaly Detector, Open Source
+//! Edition", a NAB entry): each value is quantised to a few bits, every bit
+//! becomes a *fact*, and the detector remembers *contexts*: "after these
+//! facts (the previous value's facts and the contexts that were then
+//! active), these facts follow". A value is surprising when few of the
+//! contexts its past selects are confirmed by it, and when it forces many
+//! new contexts into memory.
+//!
+//! Differences from the published detector, all because a streaming
+//! detector sees neither the whole file nor its length: the quantisation
+//! range is the running minimum and maximum (NAB hands its detectors the
+//! file's range in advance), and the rest period after an alarm is a fixed
+//! number of values (NAB's entry takes 3 % of the file's length).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use homeostat_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::Detector;
+use crate::{Error, Result};
+
+/// Facts at or above this base name active contexts ("neurons"); below it,
+/// sensor facts `2 · bit + value`.
+const NEURON_BASE: u32 = 1 << 31;
+
+/// Parameters of [`Contextual`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextualParams {
+    bits: u32,
+    max_left: usize,
+    max_active: usize,
+    base_threshold: f64,
+    rest: usize,
+    max_contexts: usize,
+    range: Option<(f64, f64)>,
+    headroom: f64,
+}
+
+impl ContextualParams {
+    /// Bits of the quantised value (default 3, so 8 levels; 1 to 16).
+    pub fn bits(mut self, bits: u32) -> Self {
+        self.bits = bits;
+        self
+    }
+
+    /// Longest left part (in matched facts) of a context learnt by crossing
+    /// two contexts (default 7, at least 1).
+    pub fn max_left(mut self, max_left: usize) -> Self {
+        self.max_left = max_left;
+        self
+    }
+
+    /// Active contexts carried into the next value's facts (default 15).
+    pub fn max_active(mut self, max_active: usize) -> Self {
+        self.max_active = max_active;
+        self
+    }
+
+    /// A raw score at or above this starts a rest period (default 0.75, in
+    /// `(0, 1]`).
+    pub fn base_threshold(mut self, base_threshold: f64) -> Self {
+        self.base_threshold = base_threshold;
+        self
+    }
+
+    /// Values scored 0 after a raw score reached the base threshold, and at
+    /// the start (default 150, NAB's rest period for a file of 5000 rows or
+    /// more; at least 1).
+    pub fn rest(mut self, rest: usize) -> Self {
+        self.rest = rest;
+        self
+    }
+
+    /// Contexts kept in memory; once full, nothing new is learnt (default
+    /// 1 000 000, at least 1), which bounds memory on an endless stream.
+    pub fn max_contexts(mut self, max_contexts: usize) -> Self {
+        self.max_contexts = max_contexts;
+        self
+    }
+
+    /// The values' expected range, when known (a percentage: `(0, 100)`);
+    /// values outside it still widen it. Default: none, the range is the
+    /// running minimum and maximum.
+    pub fn range(mut self, lo: f64, hi: f64) -> Self {
+        self.range = Some((lo, hi));
+        self
+    }
+
+    /// When a value falls outside the quantisation range, the range grows
+    /// to include it plus this fraction of its new width on that side
+    /// (default 0, at least 0: the running minimum and maximum
+    /// exactly). Room beyond the values seen so far keeps one new extreme
+    /// from re-quantising everything after it (0.5 and 1 did no better on
+    /// nab-dev, see docs/forecast.md).
+    pub fn headroom(mut self, headroom: f64) -> Self {
+        self.headroom = headroom;
+        self
+    }
+
+    /// Checks the parameters and builds the detector.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the first parameter out of range.
+    pub fn build(self) -> Result<Contextual> {
+        let bad = |name, reason: String| Err(Error::InvalidParameter { name, reason });
+        if !(1..=16).contains(&self.bits) {
+            return bad("bits", format!("{} is not in 1..=16", self.bits));
+        }
+        if self.max_left == 0 {
+            return bad("max_left", "0 facts".into());
+        }
+        if !(self.base_threshold > 0.0 && self.base_threshold <= 1.0) {
+            return bad(
+                "base_threshold",
+                format!("{} is not in (0, 1]", self.base_threshold),
+            );
+        }
+        if !(self.headroom >= 0.0 && self.headroom.is_finite()) {
+            return bad(
+                "headroom",
+                format!("{} is not a finite value ≥ 0", self.headroom),
+            );
+        }
+        if self.rest == 0 {
+            return bad("rest", "0 values".into());
+        }
+        if self.max_contexts == 0 {
+            return bad("max_contexts", "0 contexts".into());
+        }
+        let (min, max) = match self.range {
+            None => (f64::INFINITY, f64::NEG_INFINITY),
+            Some((lo, hi)) if lo.is_finite() && hi.is_finite() && lo <= hi => (lo, hi),
+            Some((lo, hi)) => return bad("range", format!("({lo}, {hi}) is not a finite range")),
+        };
+        Ok(Contextual {
+            memory: Memory::default(),
+            left_group: Vec::new(),
+            min,
+            max,
+            since_alarm: 0,
+            params: self,
+        })
+    }
+}
+
+/// One side (left or right) of a context: a set of facts, and which of them
+/// the latest input contains.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Semi {
+    facts: Vec<u32>,
+    matched: Vec<u32>,
+    /// Right semi-context id → context id (left side only).
+    contexts: BTreeMap<u32, u32>,
+}
+
+/// All semi-contexts of one side, indexed by fact.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Side {
+    semis: Vec<Semi>,
+    by_fact: HashMap<u32, Vec<u32>>,
+    /// Semi-contexts sharing a fact with the latest crossing, in id order.
+    crossed: Vec<u32>,
+    /// Facts → id; rebuilt from `semis` after deserialisation.
+    #[serde(skip)]
+    by_facts: HashMap<Vec<u32>, u32>,
+}
+
+impl Side {
+    fn get_or_insert(&mut self, facts: &[u32]) -> u32 {
+        if self.by_facts.len() != self.semis.len() {
+            self.by_facts = self
+                .semis
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.facts.clone(), i as u32))
+                .collect();
+        }
+        if let Some(&id) = self.by_facts.get(facts) {
+            return id;
+        }
+        let id = self.semis.len() as u32;
+        self.semis.push(Semi {
+            facts: facts.to_vec(),
+            ..Semi::default()
+        });
+        for f in facts {
+            self.by_fact.entry(*f).or_default().push(id);
+        }
+        self.by_facts.insert(facts.to_vec(), id);
+        id
+    }
+
+    /// Intersects every semi-context with `facts` (sorted).
+    fn cross(&mut self, facts: &[u32]) {
+        let Side {
+            semis,
+            by_fact,
+            crossed,
+            ..
+        } = self;
+        for &id in crossed.iter() {
+            semis[id as usize].matched.clear();
+        }
+        crossed.clear();
+        for f in facts {
+            for &id in by_fact.get(f).map(Vec::as_slice).unwrap_or_default() {
+                let s = &mut semis[id as usize];
+                if s.matched.is_empty() {
+                    crossed.push(id);
+                }
+                s.matched.push(*f);
+            }
+        }
+        crossed.sort_unstable();
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Context {
+    /// Times the context was confirmed.
+    hits: u64,
+    /// Learnt directly from two consecutive inputs (not by crossing).
+    zero_level: bool,
+    left: u32,
+    right: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Memory {
+    left: Side,
+    right: Side,
+    contexts: Vec<Context>,
+}
+
+impl Memory {
+    /// The context `left → right`, created if absent and there is room;
+    /// `Some((id, created))`, or `None` when memory is full.
+    fn get_or_create(
+        &mut self,
+        left: &[u32],
+        right: &[u32],
+        zero_level: bool,
+        max_contexts: usize,
+    ) -> Option<(u32, bool)> {
+        let l = self.left.get_or_insert(left);
+        let r = self.right.get_or_insert(right);
+        if let Some(&c) = self.left.semis[l as usize].contexts.get(&r) {
+            if zero_level {
+                self.contexts[c as usize].zero_level = true;
+            }
+            return Some((c, false));
+        }
+        if self.contexts.len() >= max_contexts {
+            return None;
+        }
+        let c = self.contexts.len() as u32;
+        self.left.semis[l as usize].contexts.insert(r, c);
+        self.contexts.push(Context {
+            hits: 0,
+            zero_level,
+            left: l,
+            right: r,
+        });
+        Some((c, true))
+    }
+}
+
+/// Contextual anomaly detector; cost per value grows with the contexts the
+/// value's facts select (tens to thousands on NAB's series), memory with the
+/// distinct contexts seen (capped by
+/// [`max_contexts`](ContextualParams::max_contexts)).
+///
+/// The score is `(1 − confirmed share + new-context share) / 2`, or 1 for a
+/// value at least one quantisation level beyond the range seen so far; it is
+/// reported
+/// only outside rest periods: after a raw score at or above the base
+/// threshold, the next [`rest`](ContextualParams::rest) values score 0, so
+/// an episode raises one alarm, at its start.
+///
+/// ```
+/// use homeostat_core::Timestamp;
+/// use homeostat_predict::detect::{Contextual, Detector};
+/// let mut d = Contextual::params().build()?;
+/// let t = Timestamp::from_secs(0);
+/// let before = (0..3000).map(|i| d.update(t, (i % 10) as f64)).fold(0.0, f64::max);
+/// assert!(d.update(t, 2.5) > before);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Contextual {
+    params: ContextualParams,
+    memory: Memory,
+    /// The previous value's facts and active contexts, sorted.
+    left_group: Vec<u32>,
+    min: f64,
+    max: f64,
+    /// Values since the last raw score at or above the base threshold
+    /// (0: the start counts as an alarm).
+    since_alarm: usize,
+}
+
+impl Contextual {
+    /// Default parameters (NAB's CAD OSE entry's, but the rest period).
+    pub fn params() -> ContextualParams {
+        ContextualParams {
+            bits: 3,
+            max_left: 7,
+            max_active: 15,
+            base_threshold: 0.75,
+            rest: 150,
+            max_contexts: 1_000_000,
+            range: None,
+            headroom: 0.0,
+        }
+    }
+
+    /// Sensor facts of `x`: one per bit of its level in the running range.
+    fn facts(&self, x: f64) -> Vec<u32> {
+        let top = (1u32 << self.params.bits) - 1;
+        let range = self.max - self.min;
+        let level = if range > 0.0 {
+            ((x - self.min) / range * f64::from(top)).clamp(0.0, f64::from(top)) as u32
+        } else {
+            0
+        };
+        (0..self.params.bits)
+            .map(|b| 2 * b + ((level >> b) & 1))
+            .collect()
+    }
+
+    /// One step of the context memory: the confirmed share of the selected
+    /// contexts and the new share of the candidate contexts.
+    fn step(&mut self, sens: &[u32]) -> (f64, f64) {
+        let cap = self.params.max_contexts;
+        let mem = &mut self.memory;
+        // The context "previous facts → these facts", learnt directly.
+        let mut new_zero = None;
+        let mut candidates: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
+        if !self.left_group.is_empty() {
+            candidates.push((self.left_group.clone(), sens.to_vec()));
+            if let Some((c, true)) = mem.get_or_create(&self.left_group, sens, true, cap) {
+                new_zero = Some(c);
+            }
+        }
+        let learning = new_zero.is_some();
+        mem.right.cross(sens);
+        let mut active: Vec<u32> = Vec::new();
+        let mut selected = 0usize;
+        // Semi-context pairs to cross, distinct, in first-seen order (the
+        // order fixes the new contexts' ids).
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut seen_pairs: HashSet<(u32, u32)> = HashSet::new();
+        let Memory {
+            left,
+            right,
+            contexts,
+        } = mem;
+        for &l in &left.crossed {
+            let ls = &left.semis[l as usize];
+            let full = ls.matched.len() == ls.facts.len();
+            let short = ls.matched.len() <= self.params.max_left;
+            if !(full || (learning && short)) {
+                // Neither selected nor a source of crossings.
+                continue;
+            }
+            for (&r, &c) in &ls.contexts {
+                if Some(c) == new_zero {
+                    continue;
+                }
+                let rs = &right.semis[r as usize];
+                let ctx = &mut contexts[c as usize];
+                let partly = !rs.matched.is_empty();
+                if full {
+                    selected += 1;
+                    if partly && rs.matched.len() == rs.facts.len() {
+                        ctx.hits += 1;
+                        active.push(c);
+                        continue;
+                    }
+                }
+                // A zero-level context half confirmed: learn the part that
+                // held (only while the input is teaching something new).
+                if partly && ctx.zero_level && learning && short && seen_pairs.insert((l, r)) {
+                    pairs.push((l, r));
+                }
+            }
+        }
+        let crossings: Vec<(Vec<u32>, Vec<u32>)> = pairs
+            .iter()
+            .map(|&(l, r)| {
+                (
+                    left.semis[l as usize].matched.clone(),
+                    right.semis[r as usize].matched.clone(),
+                )
+            })
+            .collect();
+        let confirmed = if selected > 0 {
+            active.len() as f64 / selected as f64
+        } else {
+            0.0
+        };
+        // The most confirmed active contexts join the next value's facts.
+        active.sort_unstable_by_key(|&c| {
+            let ctx = &contexts[c as usize];
+            (ctx.hits, ctx.left, ctx.right)
+        });
+        let keep = active.len().saturating_sub(self.params.max_active);
+        let mut group: Vec<u32> = sens.to_vec();
+        group.extend(active[keep..].iter().map(|c| NEURON_BASE + c));
+        group.sort_unstable();
+        group.dedup();
+        self.left_group = group;
+        let mut created = usize::from(learning);
+        for (l, r) in &crossings {
+            if let Some((_, true)) = mem.get_or_create(l, r, false, cap) {
+                created += 1;
+            }
+        }
+        mem.left.cross(&self.left_group);
+        // Crossings exist only while learning, and then so does the direct
+        // candidate: the distinct count is at least 1.
+        let added = if learning {
+            let distinct: HashSet<(&[u32], &[u32])> = candidates
+                .iter()
+                .chain(&crossings)
+                .map(|(l, r)| (l.as_slice(), r.as_slice()))
+                .collect();
+            created as f64 / distinct.len().max(1) as f64
+        } else {
+            0.0
+        };
+        (confirmed, added)
+    }
+
+    /// The raw score of `x` before the rest period applies; learns `x`.
+    pub(super) fn raw(&mut self, x: f64) -> f64 {
+        // A value at least one quantisation step beyond everything seen is
+        // a level never seen before, whatever its context (re-quantising
+        // with the widened range would hide that).
+        let step = (self.max - self.min) / f64::from((1u32 << self.params.bits) - 1);
+        let unseen = step > 0.0 && (x - self.max).max(self.min - x) >= step;
+        if x < self.min || x > self.max {
+            let lo = self.min.min(x);
+            let hi = self.max.max(x);
+            let room = self.params.headroom * (hi - lo);
+            self.min = if x < self.min { lo - room } else { lo };
+            self.max = if x > self.max { hi + room } else { hi };
+        }
+        let sens = self.facts(x);
+        let (confirmed, added) = self.step(&sens);
+        if unseen {
+            1.0
+        } else if self.max > self.min {
+            (1.0 - confirmed + added) / 2.0
+        } else {
+            // A series that never varied has nothing to be surprised by.
+            0.0
+        }
+    }
+}
+
+impl Detector for Contextual {
+    fn update(&mut self, _t: Timestamp, x: f64) -> f64 {
+        if !x.is_finite() {
+            return 0.0;
+        }
+        let raw = self.raw(x);
+        let resting = self.since_alarm < self.params.rest;
+        if raw >= self.params.base_threshold {
+            self.since_alarm = 0;
+        } else {
+            self.since_alarm = self.since_alarm.saturating_add(1);
+        }
+        if resting { 0.0 } else { raw }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok<T>(r: Result<T>) -> T {
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_repeating_pattern_is_learnt_and_a_new_level_is_not() {
+        let mut d = ok(Contextual::params().rest(10).build());
+        let t = Timestamp::from_secs(0);
+        let pattern = [0.0, 7.0, 3.0, 5.0];
+        let mut late = 0.0f64;
+        for i in 0..2000 {
+            let s = d.update(t, pattern[i % 4]);
+            if i > 1000 {
+                late = late.max(s);
+            }
+        }
+        assert!(late < 0.5, "{late}");
+        // No context predicted this level: the confirmed share is 0.
+        let new = d.update(t, 1.0);
+        assert!(new >= 0.5 && new > late, "{new}");
+    }
+
+    #[test]
+    fn a_rest_period_follows_an_alarm() {
+        let mut d = ok(Contextual::params().rest(20).build());
+        let t = Timestamp::from_secs(0);
+        for i in 0..1000 {
+            d.update(t, (i % 2) as f64 * 7.0);
+        }
+        assert!(d.update(t, 3.0) > 0.0);
+        for _ in 0..19 {
+            assert_eq!(d.update(t, 3.0), 0.0);
+        }
+    }
+
+    #[test]
+    fn memory_stops_growing_at_its_cap() {
+        let mut d = ok(Contextual::params().max_contexts(50).build());
+        let t = Timestamp::from_secs(0);
+        for i in 0..5000u64 {
+            d.update(t, ((i * 7919) % 101) as f64);
+        }
+        assert!(d.memory.contexts.len() <= 50);
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        assert!(Contextual::params().bits(0).build().is_err());
+        assert!(Contextual::params().bits(17).build().is_err());
+        assert!(Contextual::params().max_left(0).build().is_err());
+        assert!(Contextual::params().base_threshold(0.0).build().is_err());
+        assert!(
+            Contextual::params()
+                .base_threshold(f64::NAN)
+                .build()
+                .is_err()
+        );
+        assert!(Contextual::params().rest(0).build().is_err());
+        assert!(Contextual::params().max_contexts(0).build().is_err());
+    }
+}

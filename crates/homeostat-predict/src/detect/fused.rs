@@ -1,0 +1,143 @@
+//! The contextual detector and the multiscale detector averaged, with an
+//! alarm reported only when it beats every raw score of the recent past.
+//!
+//! Why: the contextual detector sees a value that breaks the series'
+//! learnt sequence of levels (a pattern change at a familiar level), the
+//! multiscale one a value far from the recent level at any time scale; the
+//! mean needs both to lean the same way, which keeps either one's false
+//! alarms down. NAB, like an on-call engineer, rewards the first alarm of
+//! an episode and penalises every other one, so a value scores only when it
+//! is a record over the last `rest` values: the start of a new episode.
+
+use std::collections::VecDeque;
+
+use homeostat_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::{Contextual, ContextualParams, Detector, Multiscale, MultiscaleParams};
+use crate::{Error, Result};
+
+/// Parameters of [`Fused`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FusedParams {
+    contextual: ContextualParams,
+    multiscale: MultiscaleParams,
+    rest: usize,
+}
+
+impl FusedParams {
+    /// The contextual member's parameters (default
+    /// [`Contextual::params`]; its own rest period is not used).
+    pub fn contextual(mut self, contextual: ContextualParams) -> Self {
+        self.contextual = contextual;
+        self
+    }
+
+    /// The multiscale member's parameters (default [`Multiscale::params`]).
+    pub fn multiscale(mut self, multiscale: MultiscaleParams) -> Self {
+        self.multiscale = multiscale;
+        self
+    }
+
+    /// A value scores only when its raw score beats the last `rest` raw
+    /// scores; the first `rest` values score 0 (default 150, at least 1).
+    pub fn rest(mut self, rest: usize) -> Self {
+        self.rest = rest;
+        self
+    }
+
+    /// Checks the parameters and builds the detector.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the first parameter out of range.
+    pub fn build(self) -> Result<Fused> {
+        if self.rest == 0 {
+            return Err(Error::InvalidParameter {
+                name: "rest",
+                reason: "0 values".into(),
+            });
+        }
+        Ok(Fused {
+            contextual: self.contextual.clone().build()?,
+            multiscale: self.multiscale.clone().build()?,
+            recent: VecDeque::with_capacity(self.rest),
+            params: self,
+        })
+    }
+}
+
+/// Mean of [`Contextual`] and [`Multiscale`], reported at records only; the
+/// cost of both members plus O(rest).
+///
+/// ```
+/// use homeostat_core::Timestamp;
+/// use homeostat_predict::detect::{Detector, Fused};
+/// let mut d = Fused::params().build()?;
+/// let t = Timestamp::from_secs(0);
+/// let before = (0..3000).map(|i| d.update(t, (i % 10) as f64)).fold(0.0, f64::max);
+/// assert!(d.update(t, 40.0) > before);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fused {
+    params: FusedParams,
+    contextual: Contextual,
+    multiscale: Multiscale,
+    /// The last `rest` raw scores, oldest first.
+    recent: VecDeque<f64>,
+}
+
+impl Fused {
+    /// Default parameters.
+    pub fn params() -> FusedParams {
+        FusedParams {
+            contextual: Contextual::params(),
+            multiscale: Multiscale::params(),
+            rest: 150,
+        }
+    }
+}
+
+impl Detector for Fused {
+    fn update(&mut self, t: Timestamp, x: f64) -> f64 {
+        if !x.is_finite() {
+            return 0.0;
+        }
+        let raw = (self.contextual.raw(x) + self.multiscale.update(t, x)) / 2.0;
+        let full = self.recent.len() == self.params.rest;
+        let record = full && self.recent.iter().all(|&r| raw > r);
+        if full {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(raw);
+        if record { raw } else { 0.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_value_of_an_episode_scores() {
+        let mut d = Fused::params()
+            .rest(50)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = Timestamp::from_secs(0);
+        for i in 0..2000 {
+            d.update(t, (i % 5) as f64);
+        }
+        let onset = d.update(t, 30.0);
+        assert!(onset > 0.0);
+        // The same level again is no record.
+        assert_eq!(d.update(t, 30.0), 0.0);
+        assert!(Fused::params().rest(0).build().is_err());
+        assert!(
+            Fused::params()
+                .contextual(Contextual::params().bits(0))
+                .build()
+                .is_err()
+        );
+    }
+}
