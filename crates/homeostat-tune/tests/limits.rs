@@ -183,7 +183,7 @@ fn adaptive_probes_and_learns_the_no_queue_rtt() {
     assert!(probes > 10, "{probes}");
     let baseline = a.baseline_rtt().unwrap();
     assert!((baseline - 0.025).abs() < 1e-9, "{baseline}");
-    // The fixed point keeps the RTT within the tolerance: 40 ≤ limit ≤ 1.25 × 40 + headroom.
+    // The fixed point keeps the RTT near the tolerance: 40 ≤ limit ≤ 1.05 × 40 + headroom.
     let limit = a.limit();
     assert!((40..=60).contains(&limit), "{limit}");
 }
