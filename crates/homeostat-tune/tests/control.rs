@@ -475,3 +475,39 @@ fn both_bandits_freeze_on_the_best_arm_and_reopen_on_drift() {
         "thompson",
     );
 }
+
+#[test]
+fn beta_bernoulli_thompson_finds_the_likeliest_success() {
+    use homeostat_tune::bandit::{Bandit, ThompsonSampling};
+    use rand::{Rng, SeedableRng};
+    // Three settings whose requests succeed with probability 0.2, 0.5, 0.6.
+    let p = [0.2, 0.5, 0.6];
+    let run = |seed: u64| {
+        let mut bandit = ThompsonSampling::params(3)
+            .bernoulli()
+            .seed(seed)
+            .check()
+            .unwrap();
+        let mut world = rand_chacha::ChaCha8Rng::seed_from_u64(99);
+        let mut choices = Vec::new();
+        for _ in 0..3000 {
+            let arm = bandit.select();
+            let success = f64::from(u8::from(world.gen_bool(p[arm])));
+            bandit.observe(arm, success).unwrap();
+            choices.push(arm);
+        }
+        (bandit, choices)
+    };
+    let (bandit, choices) = run(5);
+    assert_eq!(bandit.best(), Some(2));
+    assert!(bandit.pulls()[2] > 1500, "{:?}", bandit.pulls());
+    assert!(bandit.pulls()[0] < 200, "{:?}", bandit.pulls());
+    assert_eq!(run(5).1, choices, "same seed, same choices");
+    // Rewards are successes: outside [0, 1] is a typed error that changes nothing.
+    let mut bandit = ThompsonSampling::params(2).bernoulli().check().unwrap();
+    assert!(bandit.observe(0, 1.5).is_err());
+    assert!(bandit.observe(0, -0.1).is_err());
+    assert!(bandit.record(1, f64::NAN).is_err());
+    assert_eq!(bandit.pulls(), &[0, 0]);
+    assert!(bandit.observe(0, 0.75).is_ok()); // a fraction of successes
+}
