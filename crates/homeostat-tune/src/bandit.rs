@@ -5,7 +5,7 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::{Beta, Distribution, StandardNormal};
 
 use crate::control::{Controller, DecisionContext};
 use crate::error::{Error, Result, check_range};
@@ -225,6 +225,12 @@ impl Ucb1Params {
 ///
 /// `scale` is the rewards' noise standard deviation, in their units.
 ///
+/// With [`bernoulli`](ThompsonParams::bernoulli) the rewards are
+/// successes in `[0, 1]` (a request served within its deadline, a batch
+/// accepted, or a fraction of them) and each arm's posterior is
+/// `Beta(1 + successes, 1 + failures)` from a uniform prior: the classic
+/// Beta–Bernoulli Thompson sampling, which needs no `scale`.
+///
 /// ```
 /// use homeostat_tune::bandit::ThompsonSampling;
 /// let throughput = [800.0, 950.0, 900.0]; // per arm
@@ -252,6 +258,7 @@ pub struct ThompsonParams {
     arms: usize,
     scale: f64,
     seed: u64,
+    bernoulli: bool,
 }
 
 impl ThompsonSampling {
@@ -261,6 +268,7 @@ impl ThompsonSampling {
             arms,
             scale: 1.0,
             seed: 0,
+            bernoulli: false,
         }
     }
 
@@ -270,20 +278,40 @@ impl ThompsonSampling {
             Some(untried) => untried,
             None => {
                 let (scale, rng) = (self.params.scale, &mut self.rng);
-                self.arms
-                    .argmax(|mean, n| {
-                        let z: f64 = StandardNormal.sample(rng);
-                        mean + scale / n.sqrt() * z
-                    })
-                    .unwrap_or(0)
+                if self.params.bernoulli {
+                    self.arms
+                        .argmax(|mean, n| {
+                            let successes = mean * n;
+                            // Both shapes are at least 1: the draw exists.
+                            Beta::new(1.0 + successes, 1.0 + (n - successes).max(0.0))
+                                .map_or(mean, |beta| beta.sample(rng))
+                        })
+                        .unwrap_or(0)
+                } else {
+                    self.arms
+                        .argmax(|mean, n| {
+                            let z: f64 = StandardNormal.sample(rng);
+                            mean + scale / n.sqrt() * z
+                        })
+                        .unwrap_or(0)
+                }
             }
         };
         self.last = arm;
         arm
     }
 
-    /// Records the reward of playing `arm`; errors as [`Ucb1::observe`].
+    /// Records the reward of playing `arm`; errors as [`Ucb1::observe`],
+    /// and with [`bernoulli`](ThompsonParams::bernoulli) a reward outside
+    /// `[0, 1]` is an [`Error::InvalidParameter`] that changes nothing.
     pub fn observe(&mut self, arm: usize, reward: f64) -> Result<()> {
+        if self.params.bernoulli && reward.is_finite() && !(0.0..=1.0).contains(&reward) {
+            return Err(Error::InvalidParameter {
+                name: "reward",
+                value: reward,
+                valid: "[0, 1]",
+            });
+        }
         self.arms.record(arm, reward)
     }
 
@@ -307,6 +335,12 @@ impl ThompsonParams {
     /// The seed of the draws; default 0.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+    /// Rewards are successes in `[0, 1]`, with a `Beta` posterior per arm
+    /// instead of a Gaussian one (`scale` is then unused).
+    pub fn bernoulli(mut self) -> Self {
+        self.bernoulli = true;
         self
     }
     /// Validates the parameters into a [`ThompsonSampling`].
@@ -333,7 +367,7 @@ impl Bandit for ThompsonSampling {
         self.arms.untried().unwrap_or(self.last)
     }
     fn record(&mut self, arm: usize, reward: f64) -> Result<()> {
-        self.arms.record(arm, reward)
+        self.observe(arm, reward)
     }
     fn best(&self) -> Option<usize> {
         self.arms.best()

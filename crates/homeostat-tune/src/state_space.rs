@@ -1,6 +1,7 @@
-//! Linear state-space models `x(t+1) = A·x(t) + B·u(t)` identified from
-//! logged data by least squares, with k-step prediction and one-step
-//! model-predictive control inside input bounds.
+//! Linear state-space models `x(t+1) = A·x(t) + B·u(t)` (or, with a
+//! constant term, `A·x(t) + B·u(t) + c`) identified from logged data by
+//! least squares, with k-step prediction and one-step model-predictive
+//! control inside input bounds.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Slice};
 
@@ -29,6 +30,9 @@ use crate::error::{Error, Result};
 pub struct StateSpaceModel {
     a: Array2<f64>,
     b: Array2<f64>,
+    /// The constant term: zero unless fitted by
+    /// [`fit_affine`](StateSpaceModel::fit_affine).
+    c: Array1<f64>,
     quality: FitQuality,
 }
 
@@ -56,6 +60,35 @@ impl StateSpaceModel {
     /// [`Error::Singular`] when the data do not determine the model (an
     /// input that never changes, states that move together).
     pub fn fit(x: ArrayView2<'_, f64>, u: ArrayView2<'_, f64>) -> Result<Self> {
+        Self::fit_with(x, u, false)
+    }
+
+    /// Fits `x(t+1) = A·x(t) + B·u(t) + c` with a constant term `c`
+    /// (`n`): for systems whose equilibrium at `u = 0` is not `x = 0`, such
+    /// as utilisation with a background load, or data logged around an
+    /// operating point. Errors as [`fit`](Self::fit), with `n + m + 1`
+    /// transitions needed; [`Error::Singular`] also when a state or input
+    /// never changes (it cannot be told from the constant).
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use homeostat_tune::state_space::StateSpaceModel;
+    /// // Utilisation with a background load: x' = 0.8 x + 0.1 u + 0.05.
+    /// let u = Array2::from_shape_fn((60, 1), |(t, _)| ((t * 7) % 11) as f64 / 10.0);
+    /// let mut x = Array2::zeros((60, 1));
+    /// for t in 1..60 {
+    ///     x[[t, 0]] = 0.8 * x[[t - 1, 0]] + 0.1 * u[[t - 1, 0]] + 0.05;
+    /// }
+    /// let model = StateSpaceModel::fit_affine(x.view(), u.view())?;
+    /// assert!((model.c()[0] - 0.05).abs() < 1e-9);
+    /// assert!((model.a()[[0, 0]] - 0.8).abs() < 1e-9);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fit_affine(x: ArrayView2<'_, f64>, u: ArrayView2<'_, f64>) -> Result<Self> {
+        Self::fit_with(x, u, true)
+    }
+
+    fn fit_with(x: ArrayView2<'_, f64>, u: ArrayView2<'_, f64>, constant: bool) -> Result<Self> {
         let (rows, n) = x.dim();
         let (u_rows, m) = u.dim();
         if rows != u_rows || n == 0 || m == 0 {
@@ -71,7 +104,7 @@ impl StateSpaceModel {
                 value: bad,
             });
         }
-        let p = n + m;
+        let p = n + m + usize::from(constant);
         let transitions = rows.saturating_sub(1);
         if transitions < p {
             return Err(Error::NotEnoughData {
@@ -79,18 +112,27 @@ impl StateSpaceModel {
                 needed: p + 1,
             });
         }
-        // Regressors z(t) = [x(t), u(t)], targets y(t) = x(t+1).
-        let mut z = Array2::zeros((transitions, p));
+        // Regressors z(t) = [x(t), u(t)] (and 1 for the constant), targets
+        // y(t) = x(t+1).
+        let mut z = Array2::ones((transitions, p));
         z.slice_axis_mut(Axis(1), Slice::from(..n))
             .assign(&x.slice_axis(Axis(0), Slice::from(..transitions)));
-        z.slice_axis_mut(Axis(1), Slice::from(n..))
+        z.slice_axis_mut(Axis(1), Slice::from(n..n + m))
             .assign(&u.slice_axis(Axis(0), Slice::from(..transitions)));
         let y = x.slice_axis(Axis(0), Slice::from(1..));
         let gram = z.t().dot(&z);
         let rhs = z.t().dot(&y);
         let theta = solve_spd(gram, rhs)?; // p × n, so theta.t() = [A B]
         let a = theta.slice_axis(Axis(0), Slice::from(..n)).t().to_owned();
-        let b = theta.slice_axis(Axis(0), Slice::from(n..)).t().to_owned();
+        let b = theta
+            .slice_axis(Axis(0), Slice::from(n..n + m))
+            .t()
+            .to_owned();
+        let c = if constant {
+            theta.row(n + m).to_owned()
+        } else {
+            Array1::zeros(n)
+        };
 
         let residual = &y - &z.dot(&theta);
         let mut r_squared = Vec::with_capacity(n);
@@ -111,6 +153,7 @@ impl StateSpaceModel {
         Ok(StateSpaceModel {
             a,
             b,
+            c,
             quality: FitQuality {
                 r_squared,
                 rmse,
@@ -129,6 +172,12 @@ impl StateSpaceModel {
         &self.b
     }
 
+    /// The constant term `c` (`n`; zeros for a model fitted by
+    /// [`fit`](Self::fit)).
+    pub fn c(&self) -> &Array1<f64> {
+        &self.c
+    }
+
     /// Fit quality on the training data.
     pub fn fit_quality(&self) -> &FitQuality {
         &self.quality
@@ -144,10 +193,10 @@ impl StateSpaceModel {
         self.b.ncols()
     }
 
-    /// One step: `A·x + B·u`.
+    /// One step: `A·x + B·u + c`.
     pub fn step(&self, x: ArrayView1<'_, f64>, u: ArrayView1<'_, f64>) -> Result<Array1<f64>> {
         self.check_lengths(x.len(), u.len())?;
-        Ok(self.a.dot(&x) + self.b.dot(&u))
+        Ok(self.a.dot(&x) + self.b.dot(&u) + &self.c)
     }
 
     /// Predicts `k = inputs.nrows()` steps from `x0` under the inputs (one
@@ -161,7 +210,7 @@ impl StateSpaceModel {
         let mut out = Array2::zeros((inputs.nrows(), self.states()));
         let mut x = x0.to_owned();
         for (row, u) in out.axis_iter_mut(Axis(0)).zip(inputs.axis_iter(Axis(0))) {
-            x = self.a.dot(&x) + self.b.dot(&u);
+            x = self.a.dot(&x) + self.b.dot(&u) + &self.c;
             let mut row = row;
             row.assign(&x);
         }
@@ -170,7 +219,7 @@ impl StateSpaceModel {
 
     /// One-step model-predictive control: the input in
     /// `[u_min, u_max]` (per input) that minimises
-    /// `‖A·x + B·u − target‖² + effort·‖u‖²`, by projected coordinate
+    /// `‖A·x + B·u + c − target‖² + effort·‖u‖²`, by projected coordinate
     /// descent (the problem is a convex box-constrained quadratic).
     ///
     /// Errors: [`Error::ShapeMismatch`] for wrong lengths,
@@ -213,8 +262,8 @@ impl StateSpaceModel {
         for (&lo, &hi) in u_min.iter().zip(u_max.iter()) {
             crate::error::check_order("u_min", lo, "u_max", hi)?;
         }
-        // Minimise ‖B u − r‖² + effort ‖u‖² with r = target − A x.
-        let r = &target - &self.a.dot(&x);
+        // Minimise ‖B u − r‖² + effort ‖u‖² with r = target − A x − c.
+        let r = &target - &self.a.dot(&x) - &self.c;
         let mut u: Array1<f64> = u_min
             .iter()
             .zip(u_max.iter())

@@ -475,3 +475,102 @@ fn both_bandits_freeze_on_the_best_arm_and_reopen_on_drift() {
         "thompson",
     );
 }
+
+#[test]
+fn beta_bernoulli_thompson_finds_the_likeliest_success() {
+    use homeostat_tune::bandit::{Bandit, ThompsonSampling};
+    use rand::{Rng, SeedableRng};
+    // Three settings whose requests succeed with probability 0.2, 0.5, 0.6.
+    let p = [0.2, 0.5, 0.6];
+    let run = |seed: u64| {
+        let mut bandit = ThompsonSampling::params(3)
+            .bernoulli()
+            .seed(seed)
+            .check()
+            .unwrap();
+        let mut world = rand_chacha::ChaCha8Rng::seed_from_u64(99);
+        let mut choices = Vec::new();
+        for _ in 0..3000 {
+            let arm = bandit.select();
+            let success = f64::from(u8::from(world.gen_bool(p[arm])));
+            bandit.observe(arm, success).unwrap();
+            choices.push(arm);
+        }
+        (bandit, choices)
+    };
+    let (bandit, choices) = run(5);
+    assert_eq!(bandit.best(), Some(2));
+    assert!(bandit.pulls()[2] > 1500, "{:?}", bandit.pulls());
+    assert!(bandit.pulls()[0] < 200, "{:?}", bandit.pulls());
+    assert_eq!(run(5).1, choices, "same seed, same choices");
+    // Rewards are successes: outside [0, 1] is a typed error that changes nothing.
+    let mut bandit = ThompsonSampling::params(2).bernoulli().check().unwrap();
+    assert!(bandit.observe(0, 1.5).is_err());
+    assert!(bandit.observe(0, -0.1).is_err());
+    assert!(bandit.record(1, f64::NAN).is_err());
+    assert_eq!(bandit.pulls(), &[0, 0]);
+    assert!(bandit.observe(0, 0.75).is_ok()); // a fraction of successes
+}
+
+#[test]
+fn affine_fit_recovers_the_constant_term_and_control_uses_it() {
+    // x(t+1) = A x + B u + c + noise: the equilibrium at u = 0 is not 0.
+    let a = array![[0.9, 0.1], [-0.2, 0.7]];
+    let b = array![[0.5, 0.0], [0.1, 0.3]];
+    let c = array![0.2, -0.1];
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let noise = Normal::new(0.0, 0.01).unwrap();
+    let steps = 2000;
+    let u = Array2::from_shape_fn((steps, 2), |_| rng.gen_range(-1.0..1.0));
+    let mut x = Array2::zeros((steps, 2));
+    for t in 1..steps {
+        let next = a.dot(&x.row(t - 1)) + b.dot(&u.row(t - 1)) + &c;
+        for i in 0..2 {
+            x[[t, i]] = next[i] + noise.sample(&mut rng);
+        }
+    }
+    let model = StateSpaceModel::fit_affine(x.view(), u.view()).unwrap();
+    for (got, want) in model
+        .a()
+        .iter()
+        .zip(a.iter())
+        .chain(model.b().iter().zip(b.iter()))
+        .chain(model.c().iter().zip(c.iter()))
+    {
+        assert!((got - want).abs() < 0.02, "{got} vs {want}");
+    }
+    // Without the constant the same data fit worse.
+    let plain = StateSpaceModel::fit(x.view(), u.view()).unwrap();
+    assert!(plain.c().iter().all(|&v| v == 0.0));
+    assert!(plain.fit_quality().rmse[0] > 1.5 * model.fit_quality().rmse[0]);
+    // One-step control lands on the target, the constant included.
+    let state = array![0.5, 0.5];
+    let target = array![1.0, 0.4];
+    let wide = array![-10.0, -10.0];
+    let input = model
+        .control(
+            state.view(),
+            target.view(),
+            wide.view(),
+            (-&wide).view(),
+            0.0,
+        )
+        .unwrap();
+    let next = model.step(state.view(), input.view()).unwrap();
+    for i in 0..2 {
+        assert!((next[i] - target[i]).abs() < 1e-6, "{next} vs {target}");
+    }
+    // An input that never changes cannot be told from the constant.
+    let flat = Array2::from_elem((steps, 1), 3.0);
+    let x1 = Array2::from_shape_fn((steps, 1), |(t, _)| x[[t, 0]]);
+    assert!(matches!(
+        StateSpaceModel::fit_affine(x1.view(), flat.view()),
+        Err(Error::Singular { .. })
+    ));
+    // n + m + 1 transitions at least.
+    let few = Array2::zeros((4, 2));
+    assert!(matches!(
+        StateSpaceModel::fit_affine(few.view(), few.view()),
+        Err(Error::NotEnoughData { .. })
+    ));
+}

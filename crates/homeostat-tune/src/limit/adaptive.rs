@@ -11,11 +11,18 @@ use crate::error::{Result, check_range};
 ///   follows the queue up and the limit creeps (Netflix issue 134, Envoy
 ///   issue 8337). Here the baseline is the mean RTT measured during a
 ///   short *probe*: every `probe_interval_secs` the limit drops to
-///   `probe_factor` of itself until the requests admitted under the
-///   reduced limit have completed (about two RTTs), which drains the queue
-///   without stopping service. Three windows in a row far above the
-///   tolerance or clearly below the baseline (a slower or faster
-///   backend) start a probe early.
+///   `probe_factor` of itself, which drains the queue without stopping
+///   service; after two RTTs (the first requests to complete under the
+///   reduced limit are the short ones, which would bias it low) the probe
+///   averages one RTT of completions of requests admitted under the
+///   reduced limit. One probe's mean is noisy (±9 % for 32 samples at a
+///   service-time cv of 0.5), so the baseline averages the probes with
+///   weight `baseline_weight`; a probe more than three standard errors
+///   away is confirmed by a second one, a quarter interval later, before it
+///   replaces the baseline. Three windows in a row far above the tolerance
+///   or clearly below the baseline (a slower or faster backend) start a
+///   probe early, and that probe, four times as long, replaces the
+///   baseline.
 /// - **Drops are congestion.** A drop (timeout, shed request) multiplies
 ///   the limit by `backoff_ratio`, at most once per smoothed RTT so a burst
 ///   of timeouts does not collapse it (Netflix issue 176: Gradient2 ignores
@@ -24,12 +31,14 @@ use crate::error::{Result, check_range};
 ///   doubling per RTT, until the RTT exceeds the tolerance (Vector issue
 ///   3255: starting low and crawling up wastes capacity).
 /// - **Bounded growth.** Past slow start the limit moves once per window
-///   (about one RTT of completions) towards
-///   `limit × clamp(tolerance / ratio, 0.5, 1) + √limit`, where `ratio` is
-///   the window's mean RTT over the baseline, with weight `smoothing`; with
-///   a true baseline its fixed point keeps the RTT near `tolerance` times
-///   the no-queue RTT. Updating per window rather than per sample keeps the
-///   loop stable despite its one-RTT delay.
+///   (about one RTT of completions), with weight `smoothing`, towards
+///   `limit + √limit` while `ratio` (the window's mean RTT over the
+///   baseline) is within the tolerance, and towards
+///   `limit × max(tolerance / ratio, 0.5)` past it. On a saturated server
+///   `limit / ratio` is the bandwidth-delay product (Little's law), so the
+///   limit settles at `tolerance` times it: the RTT stays near `tolerance`
+///   times the no-queue RTT. Updating per window rather than per sample
+///   keeps the loop stable despite its one-RTT delay.
 ///
 /// ```
 /// use homeostat_tune::limit::{AdaptiveLimit, LimitAlgorithm, Sample};
@@ -49,6 +58,9 @@ pub struct AdaptiveLimit {
     estimate: f64,
     short_rtt: Option<f64>,
     baseline: Option<f64>,
+    /// A probe's mean that disagreed with the baseline, awaiting a second
+    /// probe to confirm it.
+    disagreeing: Option<f64>,
     slow_start: bool,
     last_backoff_secs: f64,
     phase: Phase,
@@ -76,8 +88,12 @@ struct Probe {
     start_secs: f64,
     limit: f64,
     sum: f64,
+    sum_sq: f64,
     count: u32,
     needed: u32,
+    /// Whether the probe replaces the baseline instead of refining it: the
+    /// first probe, and probes started because the RTT level moved.
+    replaces: bool,
 }
 
 /// Parameters of [`AdaptiveLimit`]; [`check`](AdaptiveLimitParams::check)
@@ -92,6 +108,7 @@ pub struct AdaptiveLimitParams {
     backoff_ratio: f64,
     probe_interval_secs: f64,
     probe_factor: f64,
+    baseline_weight: f64,
 }
 
 /// A window's mean RTT below this share of the baseline is suspect: far
@@ -99,6 +116,10 @@ pub struct AdaptiveLimitParams {
 const FASTER_SHARE: f64 = 0.9;
 /// Fewest samples a probe or a window averages.
 const MIN_PROBE_SAMPLES: u32 = 32;
+/// Round-trip times a probe waits, after the limit drops, before it
+/// averages: the first requests to complete under the reduced limit are the
+/// short ones (measured: 10 % below the mean after one RTT, 2 % after two).
+const PROBE_SETTLE_RTTS: f64 = 2.0;
 /// Fewest samples per limit update.
 const MIN_WINDOW_SAMPLES: u32 = 8;
 /// A window whose RTT ratio exceeds this multiple of the tolerance is
@@ -108,18 +129,20 @@ const SUSPECT_SHARE: f64 = 1.5;
 const SUSPECT_WINDOWS: u32 = 3;
 
 impl AdaptiveLimit {
-    /// Defaults: initial 20, min 1, max 1000, RTT tolerance 1.25, smoothing
-    /// 0.3, backoff 0.9, a probe every 2 s at half the limit.
+    /// Defaults: initial 20, min 1, max 1000, RTT tolerance 1.05, smoothing
+    /// 0.3, backoff 0.9, a probe every 2 s at half the limit, baseline
+    /// weight 0.25.
     pub fn params() -> AdaptiveLimitParams {
         AdaptiveLimitParams {
             initial_limit: 20,
             min_limit: 1,
             max_limit: 1000,
-            rtt_tolerance: 1.25,
+            rtt_tolerance: 1.05,
             smoothing: 0.3,
             backoff_ratio: 0.9,
             probe_interval_secs: 2.0,
             probe_factor: 0.5,
+            baseline_weight: 0.25,
         }
     }
 
@@ -161,15 +184,18 @@ impl AdaptiveLimit {
         self.estimate = self.clamp(self.estimate * self.params.backoff_ratio);
     }
 
-    fn start_probe(&mut self, now: f64) {
+    fn start_probe(&mut self, now: f64, replaces: bool) {
         let limit = self.clamp(self.estimate * self.params.probe_factor).floor();
         self.phase = Phase::Probing(Probe {
             start_secs: now,
             limit,
             sum: 0.0,
+            sum_sq: 0.0,
             count: 0,
-            // About one RTT of completions at the reduced limit.
-            needed: (limit as u32).max(MIN_PROBE_SAMPLES),
+            // About one RTT of completions at the reduced limit; a probe
+            // that sets the baseline afresh averages four times as many.
+            needed: (limit as u32).max(MIN_PROBE_SAMPLES) * if replaces { 4 } else { 1 },
+            replaces,
         });
     }
 }
@@ -190,8 +216,10 @@ impl AdaptiveLimitParams {
         self.max_limit = limit;
         self
     }
-    /// RTT inflation over the no-queue RTT that is tolerated; default 1.25,
-    /// in `[1, 100]`.
+    /// RTT inflation over the no-queue RTT that is tolerated; default 1.05,
+    /// in `[1, 100]`. The limit settles at this multiple of the
+    /// bandwidth-delay product; the baseline's noise (about ±3 % averaged
+    /// over probes) sets how low it can usefully go.
     pub fn rtt_tolerance(mut self, tolerance: f64) -> Self {
         self.rtt_tolerance = tolerance;
         self
@@ -218,6 +246,15 @@ impl AdaptiveLimitParams {
     /// the tolerance allows.
     pub fn probe_factor(mut self, factor: f64) -> Self {
         self.probe_factor = factor;
+        self
+    }
+    /// Weight of a probe's mean in the baseline when the probe agrees with
+    /// it (within three standard errors); default 0.25, in `(0, 1]` (1:
+    /// each probe replaces the baseline). Averaging the probes cuts the
+    /// baseline's noise; two disagreeing probes on the same side, or a
+    /// probe started because the RTT level moved, replace it.
+    pub fn baseline_weight(mut self, weight: f64) -> Self {
+        self.baseline_weight = weight;
         self
     }
     /// Validates the parameters into an [`AdaptiveLimit`].
@@ -252,10 +289,18 @@ impl AdaptiveLimitParams {
             1.0 - f64::EPSILON,
             "(0, 1)",
         )?;
+        check_range(
+            "baseline_weight",
+            self.baseline_weight,
+            f64::MIN_POSITIVE,
+            1.0,
+            "(0, 1]",
+        )?;
         Ok(AdaptiveLimit {
             estimate: f64::from(self.initial_limit),
             short_rtt: None,
             baseline: None,
+            disagreeing: None,
             slow_start: true,
             last_backoff_secs: f64::NEG_INFINITY,
             phase: Phase::Tracking {
@@ -318,21 +363,53 @@ impl LimitAlgorithm for AdaptiveLimit {
 
 impl AdaptiveLimit {
     fn probe_sample(&mut self, mut probe: Probe, now: f64, rtt: f64) {
-        // Only requests admitted under the reduced limit saw a drained queue.
-        if now - rtt >= probe.start_secs {
+        // Only requests admitted under the reduced limit saw a drained
+        // queue, and the first of them to complete are the short ones: wait
+        // for the completions to reach their steady mix.
+        let settled = now >= probe.start_secs + PROBE_SETTLE_RTTS * self.short_rtt.unwrap_or(0.0);
+        if now - rtt >= probe.start_secs && settled {
             probe.sum += rtt;
+            probe.sum_sq += rtt * rtt;
             probe.count += 1;
         }
         if probe.count < probe.needed {
             self.phase = Phase::Probing(probe);
             return;
         }
-        let mean = probe.sum / f64::from(probe.count);
-        self.baseline = Some(mean);
+        let n = f64::from(probe.count);
+        let mean = probe.sum / n;
+        let variance = (probe.sum_sq / n - mean * mean).max(0.0);
+        let standard_error = (variance / n).sqrt();
+        let mut next_probe = self.params.probe_interval_secs;
+        self.baseline = Some(match self.baseline {
+            Some(old) if !probe.replaces && (mean - old).abs() <= 3.0 * standard_error => {
+                self.disagreeing = None;
+                let w = self.params.baseline_weight;
+                old * (1.0 - w) + mean * w
+            }
+            Some(old) if !probe.replaces => {
+                // One disagreeing probe may be noise: a second one, soon,
+                // on the same side confirms the move.
+                match self.disagreeing.take() {
+                    Some(first) if (first - old).signum() == (mean - old).signum() => {
+                        0.5 * (first + mean)
+                    }
+                    _ => {
+                        self.disagreeing = Some(mean);
+                        next_probe *= 0.25;
+                        old
+                    }
+                }
+            }
+            _ => {
+                self.disagreeing = None;
+                mean
+            }
+        });
         self.window = Window::default();
         self.suspect_windows = 0;
         self.phase = Phase::Tracking {
-            next_probe_secs: now + self.params.probe_interval_secs,
+            next_probe_secs: now + next_probe,
         };
     }
 
@@ -352,23 +429,29 @@ impl AdaptiveLimit {
             && !self.slow_start
             && (now >= next_probe_secs || self.suspect_windows >= SUSPECT_WINDOWS)
         {
-            self.start_probe(now);
+            self.start_probe(now, self.suspect_windows >= SUSPECT_WINDOWS);
             return;
         }
         if self.slow_start {
             if ratio > tolerance {
                 // First congestion: measure the true baseline right away.
                 self.slow_start = false;
-                self.start_probe(now);
+                self.start_probe(now, true);
             }
             return;
         }
         if f64::from(max_in_flight) * 2.0 < self.estimate {
             return; // the service is not using its limit
         }
-        let gradient = (tolerance / ratio).clamp(0.5, 1.0);
-        let headroom = self.estimate.sqrt().max(1.0);
-        let next = self.estimate * gradient + headroom;
+        let next = if ratio <= tolerance {
+            // Within the tolerance: probe upwards for capacity.
+            self.estimate + self.estimate.sqrt().max(1.0)
+        } else {
+            // Past it: by Little's law, limit / ratio is the bandwidth-delay
+            // product of a saturated server, so this aims at `tolerance`
+            // times it.
+            self.estimate * (tolerance / ratio).max(0.5)
+        };
         let s = self.params.smoothing;
         self.estimate = self.clamp(self.estimate * (1.0 - s) + next * s);
     }
