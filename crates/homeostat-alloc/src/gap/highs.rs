@@ -17,8 +17,8 @@ pub struct GapHighsParams {
 
 impl GapHighsParams {
     /// Wall-clock budget of HiGHS (default 60 s; `None` for none). When it
-    /// runs out, the best assignment found so far is returned with the LP
-    /// bound.
+    /// runs out, the best assignment found so far is returned with the best
+    /// bound HiGHS proved (or the LP bound, when that is higher).
     #[must_use]
     pub fn time_limit(mut self, limit: Option<Duration>) -> Self {
         self.time_limit = limit;

@@ -533,23 +533,7 @@ mod tests {
         r.unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Fixed-seed standard normal noise (splitmix64 + Box–Muller).
-    fn noise(n: usize, seed: u64) -> Vec<f64> {
-        let mut state = seed;
-        let mut uniform = || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        };
-        (0..n)
-            .map(|_| {
-                let (u, v) = (uniform().max(1e-300), uniform());
-                (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-            })
-            .collect()
-    }
+    use crate::forecast::seeded_noise as noise;
 
     #[test]
     fn kpss_separates_white_noise_from_a_random_walk() {

@@ -122,6 +122,26 @@ fn check_request(horizon: usize, level: f64) -> Result<()> {
     Ok(())
 }
 
+/// Fixed-seed standard normal noise (splitmix64 + Box–Muller), so the
+/// forecast tests need no random-number crate.
+#[cfg(test)]
+pub(crate) fn seeded_noise(n: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed;
+    let mut uniform = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            let (u, v) = (uniform().max(1e-300), uniform());
+            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
