@@ -541,4 +541,92 @@ mod tests {
         assert!(Contextual::params().rest(0).build().is_err());
         assert!(Contextual::params().max_contexts(0).build().is_err());
     }
+
+    /// Series the score fingerprints below were recorded on: seeded noise,
+    /// a random walk, a noisy daily-like cycle, and a NAB-like series (a
+    /// noisy plateau with spikes, a level shift and a drift).
+    fn series(kind: usize, seed: u64) -> Vec<f64> {
+        let n = 6000;
+        let noise = crate::forecast::seeded_noise(n, seed);
+        match kind {
+            0 => noise,
+            1 => noise
+                .iter()
+                .scan(0.0, |acc, e| {
+                    *acc += e;
+                    Some(*acc)
+                })
+                .collect(),
+            2 => (0..n)
+                .map(|i| 50.0 + 20.0 * (i as f64 * std::f64::consts::TAU / 288.0).sin() + noise[i])
+                .collect(),
+            _ => (0..n)
+                .map(|i| {
+                    let base = if i < 3500 { 40.0 } else { 55.0 } + 0.001 * i as f64;
+                    let spike = if i % 997 == 500 { 30.0 } else { 0.0 };
+                    base + 2.0 * noise[i] + spike
+                })
+                .collect(),
+        }
+    }
+
+    /// FNV-1a over the scores' bits: equal fingerprints, equal scores bit
+    /// for bit.
+    fn fingerprint(params: ContextualParams, xs: &[f64]) -> (u64, usize) {
+        let mut d = ok(params.build());
+        let t = Timestamp::from_secs(0);
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for &x in xs {
+            h ^= d.update(t, x).to_bits();
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        (h, d.memory.contexts.len())
+    }
+
+    #[test]
+    fn scores_match_the_recorded_fingerprints() {
+        let variants = [
+            Contextual::params(),
+            Contextual::params().rest(5),
+            Contextual::params().rest(5).max_contexts(300),
+            Contextual::params()
+                .rest(5)
+                .bits(4)
+                .max_left(3)
+                .max_active(5),
+            Contextual::params().rest(5).range(0.0, 100.0).headroom(0.5),
+        ];
+        let mut got = Vec::new();
+        for (v, params) in variants.iter().enumerate() {
+            for kind in 0..4 {
+                let xs = series(kind, 7 + kind as u64);
+                let (h, n) = fingerprint(params.clone(), &xs);
+                got.push((v, kind, h, n));
+            }
+        }
+        // Recorded with the detector that checked every crossed context.
+        let want: &[(usize, usize, u64, usize)] = &[
+            (0, 0, 14765431623864186259, 21570),
+            (0, 1, 8299305179807797991, 6723),
+            (0, 2, 2526496923353094931, 3897),
+            (0, 3, 1790996558203008191, 13163),
+            (1, 0, 16752498355035377934, 21570),
+            (1, 1, 11019850865807113132, 6723),
+            (1, 2, 16254096713228303400, 3897),
+            (1, 3, 17627775462824429328, 13163),
+            (2, 0, 14637780982853242387, 300),
+            (2, 1, 8014384131718054761, 300),
+            (2, 2, 7285449039820181868, 300),
+            (2, 3, 12826138042584718246, 300),
+            (3, 0, 13559663528217835261, 18083),
+            (3, 1, 15467276559054635891, 3325),
+            (3, 2, 11298084064934341829, 2633),
+            (3, 3, 13333008092039383367, 10226),
+            (4, 0, 3148562906753845221, 17),
+            (4, 1, 10831153516405558781, 992),
+            (4, 2, 3321318522298540643, 877),
+            (4, 3, 16105450164686218023, 902),
+        ];
+        assert_eq!(got, want);
+    }
 }
