@@ -137,6 +137,7 @@ impl ContextualParams {
         Ok(Contextual {
             memory: Memory::default(),
             left_group: Vec::new(),
+            full_left: Vec::new(),
             min,
             max,
             since_alarm: 0,
@@ -165,10 +166,17 @@ struct Side {
     /// Facts → id; rebuilt from `semis` after deserialisation.
     #[serde(skip)]
     by_facts: HashMap<Vec<u32>, u32>,
+    /// Largest fact → semi-contexts ending with it, in id order: a set of
+    /// facts holds a semi-context only if it holds that fact, so this finds
+    /// the fully matched ones without crossing every semi-context that
+    /// shares a (common) sensor fact. Rebuilt with `by_facts`.
+    #[serde(skip)]
+    by_last: HashMap<u32, Vec<u32>>,
 }
 
 impl Side {
-    fn get_or_insert(&mut self, facts: &[u32]) -> u32 {
+    /// Rebuilds the skipped indexes after deserialisation.
+    fn index(&mut self) {
         if self.by_facts.len() != self.semis.len() {
             self.by_facts = self
                 .semis
@@ -176,7 +184,36 @@ impl Side {
                 .enumerate()
                 .map(|(i, s)| (s.facts.clone(), i as u32))
                 .collect();
+            self.by_last.clear();
+            for (i, s) in self.semis.iter().enumerate() {
+                if let Some(&f) = s.facts.last() {
+                    self.by_last.entry(f).or_default().push(i as u32);
+                }
+            }
         }
+    }
+
+    /// Pushes onto `out` the ids below `below` of the semi-contexts whose
+    /// facts all are in `facts` (sorted), in id order.
+    fn contained_in(&mut self, facts: &[u32], below: u32, out: &mut Vec<u32>) {
+        self.index();
+        out.clear();
+        for f in facts {
+            for &id in self.by_last.get(f).map(Vec::as_slice).unwrap_or_default() {
+                if id >= below {
+                    break;
+                }
+                let own = &self.semis[id as usize].facts;
+                if own.iter().all(|g| facts.binary_search(g).is_ok()) {
+                    out.push(id);
+                }
+            }
+        }
+        out.sort_unstable();
+    }
+
+    fn get_or_insert(&mut self, facts: &[u32]) -> u32 {
+        self.index();
         if let Some(&id) = self.by_facts.get(facts) {
             return id;
         }
@@ -188,12 +225,16 @@ impl Side {
         for f in facts {
             self.by_fact.entry(*f).or_default().push(id);
         }
+        if let Some(&f) = facts.last() {
+            self.by_last.entry(f).or_default().push(id);
+        }
         self.by_facts.insert(facts.to_vec(), id);
         id
     }
 
-    /// Intersects every semi-context with `facts` (sorted).
-    fn cross(&mut self, facts: &[u32]) {
+    /// Intersects every semi-context below id `below` with `facts`
+    /// (sorted).
+    fn cross(&mut self, facts: &[u32], below: u32) {
         let Side {
             semis,
             by_fact,
@@ -206,6 +247,10 @@ impl Side {
         crossed.clear();
         for f in facts {
             for &id in by_fact.get(f).map(Vec::as_slice).unwrap_or_default() {
+                if id >= below {
+                    // Ids grow along each list.
+                    break;
+                }
                 let s = &mut semis[id as usize];
                 if s.matched.is_empty() {
                     crossed.push(id);
@@ -294,6 +339,9 @@ pub struct Contextual {
     memory: Memory,
     /// The previous value's facts and active contexts, sorted.
     left_group: Vec<u32>,
+    /// Scratch: the left semi-contexts fully matched by `left_group`.
+    #[serde(skip)]
+    full_left: Vec<u32>,
     min: f64,
     max: f64,
     /// Values since the last raw score at or above the base threshold
@@ -335,17 +383,28 @@ impl Contextual {
     fn step(&mut self, sens: &[u32]) -> (f64, f64) {
         let cap = self.params.max_contexts;
         let mem = &mut self.memory;
+        // Left semi-contexts made from here on were not there when the
+        // previous value's group was formed: none of them is matched.
+        let known_left = mem.left.semis.len() as u32;
         // The context "previous facts → these facts", learnt directly.
-        let mut new_zero = None;
-        let mut candidates: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
-        if !self.left_group.is_empty() {
-            candidates.push((self.left_group.clone(), sens.to_vec()));
-            if let Some((c, true)) = mem.get_or_create(&self.left_group, sens, true, cap) {
-                new_zero = Some(c);
-            }
-        }
+        let new_zero = match self.left_group.is_empty() {
+            true => None,
+            false => match mem.get_or_create(&self.left_group, sens, true, cap) {
+                Some((c, true)) => Some(c),
+                _ => None,
+            },
+        };
         let learning = new_zero.is_some();
-        mem.right.cross(sens);
+        mem.right.cross(sens, u32::MAX);
+        // Only while learning do partly matched left semi-contexts count
+        // (as sources of crossings); otherwise the fully matched ones are
+        // found through their largest fact.
+        if learning {
+            mem.left.cross(&self.left_group, known_left);
+        } else {
+            mem.left
+                .contained_in(&self.left_group, known_left, &mut self.full_left);
+        }
         let mut active: Vec<u32> = Vec::new();
         let mut selected = 0usize;
         // Semi-context pairs to cross, distinct, in first-seen order (the
@@ -357,9 +416,14 @@ impl Contextual {
             right,
             contexts,
         } = mem;
-        for &l in &left.crossed {
+        let lefts = if learning {
+            &left.crossed
+        } else {
+            &self.full_left
+        };
+        for &l in lefts {
             let ls = &left.semis[l as usize];
-            let full = ls.matched.len() == ls.facts.len();
+            let full = !learning || ls.matched.len() == ls.facts.len();
             let short = ls.matched.len() <= self.params.max_left;
             if !(full || (learning && short)) {
                 // Neither selected nor a source of crossings.
@@ -411,21 +475,20 @@ impl Contextual {
         group.extend(active[keep..].iter().map(|c| NEURON_BASE + c));
         group.sort_unstable();
         group.dedup();
-        self.left_group = group;
+        let previous = std::mem::replace(&mut self.left_group, group);
         let mut created = usize::from(learning);
         for (l, r) in &crossings {
             if let Some((_, true)) = mem.get_or_create(l, r, false, cap) {
                 created += 1;
             }
         }
-        mem.left.cross(&self.left_group);
         // Crossings exist only while learning, and then so does the direct
-        // candidate: the distinct count is at least 1.
+        // candidate (the group this step started from): the distinct count
+        // is at least 1.
         let added = if learning {
-            let distinct: HashSet<(&[u32], &[u32])> = candidates
-                .iter()
-                .chain(&crossings)
-                .map(|(l, r)| (l.as_slice(), r.as_slice()))
+            let direct = (previous.as_slice(), sens);
+            let distinct: HashSet<(&[u32], &[u32])> = std::iter::once(direct)
+                .chain(crossings.iter().map(|(l, r)| (l.as_slice(), r.as_slice())))
                 .collect();
             created as f64 / distinct.len().max(1) as f64
         } else {
@@ -628,5 +691,20 @@ mod tests {
             (4, 3, 16105450164686218023, 902),
         ];
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_restored_detector_resumes_identically() {
+        let xs = series(3, 11);
+        let t = Timestamp::from_secs(0);
+        let mut d = ok(Contextual::params().rest(5).build());
+        for &x in &xs[..2000] {
+            d.update(t, x);
+        }
+        let json = serde_json::to_string(&d).unwrap_or_else(|e| panic!("{e}"));
+        let mut back: Contextual = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        for &x in &xs[2000..3000] {
+            assert_eq!(d.update(t, x).to_bits(), back.update(t, x).to_bits());
+        }
     }
 }
