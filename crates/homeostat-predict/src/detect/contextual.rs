@@ -407,10 +407,10 @@ impl Contextual {
         }
         let mut active: Vec<u32> = Vec::new();
         let mut selected = 0usize;
-        // Semi-context pairs to cross, distinct, in first-seen order (the
-        // order fixes the new contexts' ids).
+        // Semi-context pairs to cross, in first-seen order (the order fixes
+        // the new contexts' ids); distinct, as each left id comes once and
+        // each right id once per left one.
         let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut seen_pairs: HashSet<(u32, u32)> = HashSet::new();
         let Memory {
             left,
             right,
@@ -446,7 +446,7 @@ impl Contextual {
                 }
                 // A zero-level context half confirmed: learn the part that
                 // held (only while the input is teaching something new).
-                if partly && ctx.zero_level && learning && short && seen_pairs.insert((l, r)) {
+                if partly && ctx.zero_level && learning && short {
                     pairs.push((l, r));
                 }
             }
