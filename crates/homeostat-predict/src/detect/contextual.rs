@@ -13,7 +13,7 @@
 //! file's range in advance), and the rest period after an alarm is a fixed
 //! number of values (NAB's entry takes 3 % of the file's length).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -152,8 +152,33 @@ impl ContextualParams {
 struct Semi {
     facts: Vec<u32>,
     matched: Vec<u32>,
-    /// Right semi-context id → context id (left side only).
-    contexts: BTreeMap<u32, u32>,
+    /// (Right semi-context id, context id), sorted by right id (left side
+    /// only); a flat vector walks faster than a tree, and is stored as the
+    /// map it stands for.
+    #[serde(with = "as_map")]
+    contexts: Vec<(u32, u32)>,
+}
+
+/// Serialises sorted `(key, value)` pairs as a map, so the state's format
+/// does not depend on how the pairs are held.
+mod as_map {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(pairs: &[(u32, u32)], s: S) -> Result<S::Ok, S::Error> {
+        pairs
+            .iter()
+            .copied()
+            .collect::<BTreeMap<u32, u32>>()
+            .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(u32, u32)>, D::Error> {
+        Ok(BTreeMap::<u32, u32>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 /// All semi-contexts of one side, indexed by fact.
@@ -291,7 +316,11 @@ impl Memory {
     ) -> Option<(u32, bool)> {
         let l = self.left.get_or_insert(left);
         let r = self.right.get_or_insert(right);
-        if let Some(&c) = self.left.semis[l as usize].contexts.get(&r) {
+        let at = self.left.semis[l as usize]
+            .contexts
+            .binary_search_by_key(&r, |&(r, _)| r);
+        if let Ok(i) = at {
+            let c = self.left.semis[l as usize].contexts[i].1;
             if zero_level {
                 self.contexts[c as usize].zero_level = true;
             }
@@ -301,7 +330,8 @@ impl Memory {
             return None;
         }
         let c = self.contexts.len() as u32;
-        self.left.semis[l as usize].contexts.insert(r, c);
+        let at = at.unwrap_or_else(|i| i);
+        self.left.semis[l as usize].contexts.insert(at, (r, c));
         self.contexts.push(Context {
             hits: 0,
             zero_level,
@@ -429,7 +459,7 @@ impl Contextual {
                 // Neither selected nor a source of crossings.
                 continue;
             }
-            for (&r, &c) in &ls.contexts {
+            for &(r, c) in &ls.contexts {
                 if Some(c) == new_zero {
                     continue;
                 }
