@@ -96,7 +96,8 @@ def check_alloc(figures: dict) -> None:
 
 def check_forecast(figures: dict) -> None:
     """The forecast and detection stage of a --quick run: 6 h at one minute, 20 nodes."""
-    for key in ("forecast_minutes", "forecast_mae_gib", "naive_mae_gib", "interval_coverage",
+    for key in ("forecast_minutes", "forecast_mae_gib", "auto_forecast_mae_gib",
+                "naive_mae_gib", "interval_coverage",
                 "nodes_scored", "faults", "faults_found", "fault_recall", "false_alarm_minutes",
                 "faults_found_ewma_mad", "faults_found_windowed_gaussian"):
         assert key in figures, f"forecast figures lack {key!r}"

@@ -197,34 +197,6 @@ fn fit_model(
             AutoFit::HoltWinters(params.fit(y)?)
         }
     };
-    let description = match &model {
-        AutoFit::Arima(fit) => {
-            let ((p, d, q), (sp, sd, sq, m)) = fit.order();
-            let seasonal = if sp + sd + sq > 0 {
-                format!("({sp},{sd},{sq})[{m}]")
-            } else {
-                String::new()
-            };
-            format!(
-                "ARIMA({p},{d},{q}){seasonal}{} by {:?} (AICc {:.2}, sigma^2 {:.4})",
-                if fit.has_mean() { " with mean" } else { "" },
-                fit.method(),
-                fit.aicc(),
-                fit.sigma2()
-            )
-        }
-        AutoFit::HoltWinters(fit) => {
-            let (a, b, g, phi) = fit.weights();
-            let (trend, damped, season, _) = fit.form();
-            format!(
-                "Holt-Winters (trend {}, season {season:?}; alpha {a:.3}, beta {b:.3}, gamma {g:.3}, phi {phi:.3})",
-                match (trend, damped) {
-                    (false, _) => "none",
-                    (true, false) => "additive",
-                    (true, true) => "damped",
-                }
-            )
-        }
-    };
+    let description = model.to_string();
     Ok((model, description))
 }

@@ -482,6 +482,52 @@ impl Forecaster for AutoFit {
     }
 }
 
+/// One line naming the fitted model and its estimates, for logs and
+/// reports: `ARIMA(1,1,1) by CssMl (AICc 12.34, sigma^2 0.0100)` or
+/// `Holt-Winters (trend damped, season None; alpha ..., phi ...)`.
+///
+/// ```
+/// use homeostat_predict::forecast::auto_forecast;
+/// let y: Vec<f64> = (0..120).map(|t| 10.0 + 0.1 * t as f64 + (t as f64 * 1.3).sin()).collect();
+/// let fit = auto_forecast(&y, 1).unwrap();
+/// let line = fit.to_string();
+/// assert!(line.starts_with("ARIMA(") || line.starts_with("Holt-Winters ("));
+/// ```
+impl std::fmt::Display for AutoFit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AutoFit::Arima(fit) => {
+                let ((p, d, q), (sp, sd, sq, m)) = fit.order();
+                write!(f, "ARIMA({p},{d},{q})")?;
+                if sp + sd + sq > 0 {
+                    write!(f, "({sp},{sd},{sq})[{m}]")?;
+                }
+                write!(
+                    f,
+                    "{} by {:?} (AICc {:.2}, sigma^2 {:.4})",
+                    if fit.has_mean() { " with mean" } else { "" },
+                    fit.method(),
+                    fit.aicc(),
+                    fit.sigma2()
+                )
+            }
+            AutoFit::HoltWinters(fit) => {
+                let (a, b, g, phi) = fit.weights();
+                let (trend, damped, season, _) = fit.form();
+                let trend = match (trend, damped) {
+                    (false, _) => "none",
+                    (true, false) => "additive",
+                    (true, true) => "damped",
+                };
+                write!(
+                    f,
+                    "Holt-Winters (trend {trend}, season {season:?}; alpha {a:.3}, beta {b:.3}, gamma {g:.3}, phi {phi:.3})"
+                )
+            }
+        }
+    }
+}
+
 /// Runs [`auto_arima`] and [`auto_ets`] with the same period and keeps the
 /// model with the lower AICc. The two families' own likelihoods are not
 /// comparable (ARIMA's is that of the differenced series), so both are
