@@ -189,6 +189,55 @@ fn adaptive_probes_and_learns_the_no_queue_rtt() {
 }
 
 #[test]
+fn adaptive_routine_probes_stay_just_below_the_bandwidth_delay_product() {
+    // The processor-sharing server of 40 cores: a routine probe keeps about
+    // 0.9 of the 40 requests it can serve without queueing, never more than
+    // 40 (it would read a queued RTT) and never half the limit.
+    let mut a = AdaptiveLimit::params().check().unwrap();
+    let mut now = 0.0;
+    let mut before = a.limit();
+    let mut probe_limits = Vec::new();
+    let mut was_probing = false;
+    while now < 60.0 {
+        let limit = a.limit();
+        let rtt = 0.025 * (f64::from(limit) / 40.0).max(1.0);
+        now += rtt / f64::from(limit);
+        a.on_sample(&Sample::ok(now, rtt, limit));
+        if a.is_probing() && !was_probing && now > 5.0 {
+            probe_limits.push((before, a.limit()));
+        }
+        was_probing = a.is_probing();
+        if !was_probing {
+            before = a.limit();
+        }
+    }
+    assert!(probe_limits.len() > 20, "{probe_limits:?}");
+    for &(before, during) in &probe_limits {
+        assert!((32..=40).contains(&during), "{before} -> {during}");
+        assert!(2 * during > before, "{before} -> {during}");
+    }
+}
+
+#[test]
+fn adaptive_leaves_slow_start_at_half_its_limit() {
+    let mut a = AdaptiveLimit::params().check().unwrap();
+    let mut now = 0.0;
+    while a.in_slow_start() {
+        let limit = a.limit();
+        let rtt = 0.025 * (f64::from(limit) / 40.0).max(1.0);
+        now += rtt / f64::from(limit);
+        let before = limit;
+        a.on_sample(&Sample::ok(now, rtt, limit));
+        if !a.in_slow_start() {
+            // Halved, then the first probe keeps half of that.
+            assert!(a.is_probing());
+            assert_eq!(a.limit(), before / 4, "{before}");
+        }
+        assert!(now < 10.0);
+    }
+}
+
+#[test]
 fn bad_parameters_are_typed_errors() {
     assert!(matches!(
         Aimd::params().min_limit(50).max_limit(10).check(),
@@ -218,6 +267,15 @@ fn bad_parameters_are_typed_errors() {
     assert!(Gradient2::params().queue_size(-1.0).check().is_err());
     assert!(Gradient2::params().long_window(0).check().is_err());
     assert!(AdaptiveLimit::params().probe_factor(1.0).check().is_err());
+    for margin in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+        assert!(matches!(
+            AdaptiveLimit::params().probe_margin(margin).check(),
+            Err(Error::InvalidParameter {
+                name: "probe_margin",
+                ..
+            })
+        ));
+    }
     assert!(
         AdaptiveLimit::params()
             .probe_interval_secs(f64::INFINITY)
