@@ -1,5 +1,6 @@
-//! A shallow tree as a complete binary tree: node `i`'s children are
-//! `2i + 1` and `2i + 2`, so a step reads no child index, and every row
+//! A shallow tree as a complete binary tree: the root is position 1 and
+//! position `i`'s children are `2i` and `2i + 1`, so a step reads no child
+//! index (and, counting from 1, needs no `+ 1` either), and every row
 //! takes exactly `depth` steps. A leaf above the last level covers all the
 //! leaf slots of its subtree (the nodes below it compare anything: every
 //! way ends on its value).
@@ -27,9 +28,9 @@ pub(super) fn pack(column: u8, limit: u8) -> u16 {
     u16::from(column) << 8 | u16::from(limit)
 }
 
-/// A tree laid out complete. `nodes[i]` for the `2^depth - 1` inner
-/// positions (the last entry is never read), `leaves[j]` for the `2^depth`
-/// slots of the last level.
+/// A tree laid out complete. `nodes[i]` for the inner positions
+/// `1..2^depth` (entry 0 is never read), `leaves[j]` for the `2^depth`
+/// slots of the last level (position `2^depth + j`).
 #[derive(Debug, Clone)]
 pub(super) struct Complete {
     nodes: Box<[u16]>,
@@ -64,7 +65,7 @@ impl Complete {
         let mut leaves = vec![0.0; size];
         let mut stack = vec![Place {
             node: 0,
-            position: 0,
+            position: 1,
             level: 0,
         }];
         // Each node is placed once: a tree's links go strictly forward.
@@ -85,7 +86,7 @@ impl Complete {
                         return None;
                     }
                     *nodes.get_mut(position)? = packed(node)?;
-                    for (child, position) in [(left, 2 * position + 1), (right, 2 * position + 2)] {
+                    for (child, position) in [(left, 2 * position), (right, 2 * position + 1)] {
                         stack.push(Place {
                             node: child,
                             position,
@@ -96,7 +97,7 @@ impl Complete {
                 None => {
                     // The leaf's subtree spans `span` slots of the last level.
                     let span = 1usize << (depth - level);
-                    let first = (position + 1 - (1usize << level)) * span;
+                    let first = position.checked_sub(1usize << level)? * span;
                     leaves.get_mut(first..first + span)?.fill(value(node));
                 }
             }
@@ -140,7 +141,7 @@ impl Complete {
 /// All rows of the block one level at a time, `log2(N)` levels. Every
 /// index is masked by a power of two below the length of a fixed-size
 /// array, so no step has a bounds check (the masks never change a value:
-/// inner positions stay below `N - 1`, the code offset below [`CODES`]).
+/// inner positions stay below `N`, the code offset below [`CODES`]).
 #[inline(always)]
 fn walk<const N: usize>(
     nodes: &[u16; N],
@@ -149,7 +150,7 @@ fn walk<const N: usize>(
     stride: usize,
     out: &mut [f64],
 ) {
-    let mut at = [0u32; ROWS];
+    let mut at = [1u32; ROWS];
     let n = out.len().min(ROWS);
     for _ in 0..N.trailing_zeros() {
         let mut row = 0usize;
@@ -157,12 +158,12 @@ fn walk<const N: usize>(
             let node = nodes[*i as usize & (N - 1)];
             let code = codes[(row + usize::from(node >> 8)) & (CODES - 1)];
             // A comparison turned into a number, not a branch.
-            *i = 2 * *i + 1 + u32::from(code > node as u8);
+            *i = 2 * *i + u32::from(code > node as u8);
             row += stride;
         }
     }
-    // The last level's positions are `N - 1 ..= 2N - 2`: slot `i + 1 - N`.
+    // The last level's positions are `N..2N`: slot `i - N`.
     for (o, &i) in out.iter_mut().zip(&at[..n]) {
-        *o += leaves[(i as usize + 1) & (N - 1)];
+        *o += leaves[i as usize & (N - 1)];
     }
 }
