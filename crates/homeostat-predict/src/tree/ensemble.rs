@@ -1,9 +1,14 @@
 //! A fitted ensemble of trees, prepared for fast prediction: every
 //! threshold the trees compare a feature with is one of at most 254 per
 //! feature (bin edges), so rows are first coded to one byte per feature
-//! and the trees walk 8-byte nodes comparing bytes. Blocks of rows walk
-//! each tree in turn, so a tree is read from memory once per block. A few
-//! rows skip the coding and walk the plain trees, several side by side.
+//! and the trees compare bytes. Each row is coded twice, missing values
+//! as the largest code (they go right of every threshold) and as 0 (they
+//! go left), and each node reads the copy that sends them its learnt way:
+//! a step is one load and one comparison. Blocks of rows walk each tree in
+//! turn, so a tree is read from memory once per block. Trees of depth at
+//! most [`MAX_DEPTH`] on at most 128 features walk a complete layout (no
+//! child index to load, see [`Complete`]), others 8-byte linked nodes. A
+//! few rows skip the coding and walk the plain trees, several side by side.
 //!
 //! An ensemble whose thresholds do not fit in bytes (possible only in a
 //! model file written by hand) predicts on the plain `f64` trees.
@@ -11,12 +16,10 @@
 use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::complete::{CODES, Complete, MAX_DEPTH, MAX_STRIDE, ROWS, pack};
 use super::node::Tree;
 use super::sum::sum_trees;
 use crate::binning::MISSING;
-
-/// Rows coded and walked together.
-const ROWS: usize = 256;
 
 /// The trees of a forest or a boosted model. Serialises as its list of
 /// trees.
@@ -65,37 +68,52 @@ impl Ensemble {
     }
 }
 
-/// A node on byte codes: `code + shift <= limit` (wrapping) goes left, to
-/// `left`; right is `left + 1`. Missing values go right with shift 0 and
-/// limit `bin` (the missing code 255 is above every bin), left with shift
-/// 1 and limit `bin + 1` (255 wraps to 0). A leaf points to itself with
-/// shift 1 and limit 255, so every code stays.
+/// A linked node on byte codes: `codes[column] <= limit` goes left, to
+/// `left`; right is `left + 1`. A leaf points to itself with limit 255, so
+/// every code stays.
 #[derive(Debug, Clone, Copy)]
 struct CodeNode {
     left: u32,
-    feature: u16,
-    shift: u8,
+    column: u16,
     limit: u8,
 }
 
+/// A tree on byte codes: linked nodes for any depth, and the complete
+/// layout when the tree is shallow and the columns fit in bytes.
 #[derive(Debug, Clone)]
 struct CodeTree {
     nodes: Vec<CodeNode>,
     values: Vec<f64>,
     depth: usize,
+    complete: Option<Complete>,
 }
 
 impl CodeTree {
     #[inline(always)]
     fn step(&self, i: usize, row: &[u8]) -> usize {
         let n = self.nodes[i];
-        let c = row.get(usize::from(n.feature)).copied().unwrap_or(MISSING);
-        // `limit - (c + shift)` is negative, its top bit set, exactly when
-        // the row goes right: arithmetic, so the compiler cannot make it a
-        // branch that mispredicts on every other row.
-        let code = u32::from(c.wrapping_add(n.shift));
-        let right = u32::from(n.limit).wrapping_sub(code) >> 31;
-        n.left as usize + right as usize
+        let c = row.get(usize::from(n.column)).copied().unwrap_or(MISSING);
+        n.left as usize + usize::from(c > n.limit)
+    }
+
+    /// Adds this tree's value for each row of a block (`stride` bytes of
+    /// codes per row) to `out`.
+    fn add_block(&self, codes: &[u8], stride: usize, out: &mut [f64]) {
+        if let (Some(complete), Some(fixed)) = (&self.complete, codes.first_chunk::<CODES>())
+            && complete.add_block(fixed, stride, out)
+        {
+            return;
+        }
+        let mut at = [0u32; ROWS];
+        let n = out.len().min(ROWS);
+        for _ in 0..self.depth {
+            for (i, row) in at[..n].iter_mut().zip(codes.chunks_exact(stride)) {
+                *i = self.step(*i as usize, row) as u32;
+            }
+        }
+        for (o, &i) in out.iter_mut().zip(&at[..n]) {
+            *o += self.values[i as usize];
+        }
     }
 }
 
@@ -114,7 +132,8 @@ impl Coded {
     /// index does not fit.
     fn new(trees: &[Tree]) -> Option<Self> {
         let n_features = trees.iter().map(Tree::features_used).max().unwrap_or(0);
-        if n_features > usize::from(u16::MAX) {
+        // Two code columns per feature, indexed by u16.
+        if 2 * n_features > usize::from(u16::MAX) {
             return None;
         }
         let mut thresholds: Vec<Vec<f64>> = vec![Vec::new(); n_features];
@@ -132,40 +151,7 @@ impl Coded {
         }
         let trees = trees
             .iter()
-            .map(|tree| {
-                let nodes = tree
-                    .nodes()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| {
-                        if n.left == 0 {
-                            return Some(CodeNode {
-                                left: i as u32,
-                                feature: 0,
-                                shift: 1,
-                                limit: u8::MAX,
-                            });
-                        }
-                        let bin = thresholds
-                            .get(n.feature as usize)?
-                            .binary_search_by(|t| t.total_cmp(&n.threshold))
-                            .ok()?;
-                        // bin <= 253, so bin + 1 never reaches the missing code.
-                        let shift = u8::from(n.missing_left);
-                        Some(CodeNode {
-                            left: n.left,
-                            feature: n.feature as u16,
-                            shift,
-                            limit: bin as u8 + shift,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                Some(CodeTree {
-                    nodes,
-                    values: tree.nodes().iter().map(|n| n.value).collect(),
-                    depth: tree.depth(),
-                })
-            })
+            .map(|tree| code_tree(tree, &thresholds))
             .collect::<Option<Vec<_>>>()?;
         let padded = thresholds
             .iter()
@@ -182,26 +168,51 @@ impl Coded {
         })
     }
 
-    /// Codes of `rows` (row-major), `thresholds.len()` bytes per row:
-    /// the number of thresholds below the value, [`MISSING`] for NaN.
-    fn code_rows(&self, rows: ArrayView2<'_, f64>, out: &mut Vec<u8>) {
-        out.clear();
-        for row in rows.rows() {
-            for (t, &v) in self.padded.iter().zip(row.iter()) {
+    /// Bytes of codes per row: each feature twice.
+    fn stride(&self) -> usize {
+        2 * self.thresholds.len()
+    }
+
+    /// Codes of `rows` (row-major) into `out`, [`Coded::stride`] bytes per
+    /// row: first the number of thresholds below each value with
+    /// [`MISSING`] for NaN, then the same with 0 for NaN.
+    fn code_rows(&self, rows: ArrayView2<'_, f64>, out: &mut [u8]) {
+        let width = self.thresholds.len();
+        for (row, dst) in rows
+            .rows()
+            .into_iter()
+            .zip(out.chunks_exact_mut(self.stride()))
+        {
+            let (right, left) = dst.split_at_mut(width);
+            for ((t, &v), (r, l)) in self
+                .padded
+                .iter()
+                .zip(row.iter())
+                .zip(right.iter_mut().zip(left.iter_mut()))
+            {
                 // Thresholds below v: at most 254 real ones, the padding never.
                 let mut below = 0usize;
                 for step in [128, 64, 32, 16, 8, 4, 2, 1] {
                     below += usize::from(t[below + step - 1] < v) * step;
                 }
-                out.push(if v.is_nan() { MISSING } else { below as u8 });
+                let missing = v.is_nan();
+                *r = if missing { MISSING } else { below as u8 };
+                *l = if missing { 0 } else { below as u8 };
             }
         }
     }
 
     fn sum(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
-        let width = self.thresholds.len();
+        let stride = self.stride();
         let mut out = Array1::zeros(x.nrows());
-        let mut codes = Vec::with_capacity(ROWS * width);
+        if stride == 0 {
+            // No tree splits: each sum is the roots' values.
+            let total = self.trees.iter().fold(0.0, |s, t| s + t.values[0]);
+            out.fill(total);
+            return out;
+        }
+        // At least CODES bytes, so the complete walk sees a fixed-size array.
+        let mut codes = vec![0u8; (ROWS * stride).max(CODES)];
         for (block, out) in x
             .axis_chunks_iter(Axis(0), ROWS)
             .zip(out.axis_chunks_iter_mut(Axis(0), ROWS))
@@ -210,39 +221,71 @@ impl Coded {
             let Some(out) = out.into_slice() else {
                 continue;
             };
-            self.block(&codes, width, out);
+            for tree in &self.trees {
+                tree.add_block(&codes, stride, out);
+            }
         }
         out
     }
+}
 
-    /// Tree after tree, all rows of the block one step at a time.
-    fn block(&self, codes: &[u8], width: usize, out: &mut [f64]) {
-        let mut at = [0u32; ROWS];
-        let n = out.len().min(ROWS);
-        for tree in &self.trees {
-            at[..n].fill(0);
-            for _ in 0..tree.depth {
-                if width == 0 {
-                    break;
-                }
-                for (i, row) in at[..n].iter_mut().zip(codes.chunks_exact(width)) {
-                    *i = tree.step(*i as usize, row) as u32;
-                }
+/// A tree on the code columns of `thresholds`: feature `f` with missing
+/// values right reads column `f`, with missing values left column
+/// `width + f`.
+fn code_tree(tree: &Tree, thresholds: &[Vec<f64>]) -> Option<CodeTree> {
+    let width = thresholds.len();
+    let nodes = tree
+        .nodes()
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            if n.left == 0 {
+                return Some(CodeNode {
+                    left: i as u32,
+                    column: 0,
+                    limit: u8::MAX,
+                });
             }
-            for (o, &i) in out.iter_mut().zip(&at[..n]) {
-                *o += tree.values[i as usize];
-            }
-        }
-    }
+            let bin = thresholds
+                .get(n.feature as usize)?
+                .binary_search_by(|t| t.total_cmp(&n.threshold))
+                .ok()?;
+            let column = n.feature as usize + if n.missing_left { width } else { 0 };
+            Some(CodeNode {
+                left: n.left,
+                column: u16::try_from(column).ok()?,
+                limit: u8::try_from(bin).ok()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let complete = if 2 * width <= MAX_STRIDE && tree.depth() <= MAX_DEPTH {
+        let inner = |i: usize| nodes.get(i).filter(|n| n.left as usize != i);
+        Complete::new(
+            tree.depth(),
+            nodes.len(),
+            |i| inner(i).map(|n| (n.left as usize, n.left as usize + 1)),
+            |i| Some(pack(u8::try_from(inner(i)?.column).ok()?, inner(i)?.limit)),
+            |i| tree.nodes().get(i).map_or(0.0, |n| n.value),
+        )
+    } else {
+        None
+    };
+    Some(CodeTree {
+        values: tree.nodes().iter().map(|n| n.value).collect(),
+        depth: tree.depth(),
+        nodes,
+        complete,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::binning::Binner;
+    use crate::tree::node::Node;
     use crate::tree::{GrowParams, Grower, Response};
     use ndarray::Array2;
-    use rand::SeedableRng;
+    use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
     /// Byte codes give exactly the plain trees' sums: on the training
@@ -293,5 +336,133 @@ mod tests {
             let one = rows.slice_axis(Axis(0), (i..i + 1).into());
             assert_eq!(ensemble.sum(one), sum_trees(&trees, one));
         }
+    }
+
+    /// A tree of exactly `depth` levels (its first node of each level
+    /// splits), other nodes splitting at random: unbalanced, with leaves
+    /// on every level. Thresholds come from `grid`.
+    fn random_tree(rng: &mut ChaCha8Rng, depth: usize, n_features: u32, grid: &[f64]) -> Tree {
+        let leaf = |value| Node {
+            threshold: 0.0,
+            feature: 0,
+            left: 0,
+            right: 0,
+            missing_left: false,
+            value,
+        };
+        let mut nodes = vec![leaf(rng.gen_range(-1.0..1.0))];
+        let mut levels = vec![0usize];
+        let mut i = 0;
+        while i < nodes.len() {
+            let level = levels[i];
+            let first_of_level = i == 0 || levels[i - 1] != level;
+            if level < depth && (first_of_level || rng.gen_bool(0.6)) {
+                let left = nodes.len() as u32;
+                nodes[i] = Node {
+                    threshold: grid[rng.gen_range(0..grid.len())],
+                    feature: rng.gen_range(0..n_features),
+                    left,
+                    right: left + 1,
+                    missing_left: rng.gen_bool(0.5),
+                    value: 0.0,
+                };
+                for _ in 0..2 {
+                    nodes.push(leaf(rng.gen_range(-1.0..1.0)));
+                    levels.push(level + 1);
+                }
+            }
+            i += 1;
+        }
+        let tree = Tree::new(nodes).unwrap();
+        assert_eq!(tree.depth(), depth);
+        tree
+    }
+
+    /// Rows of grid values, values between them, beyond them, NaN and
+    /// infinities.
+    fn random_rows(rng: &mut ChaCha8Rng, n: usize, n_features: usize, grid: &[f64]) -> Array2<f64> {
+        Array2::from_shape_fn((n, n_features), |_| match rng.gen_range(0..10) {
+            0 => f64::NAN,
+            1 => [f64::INFINITY, f64::NEG_INFINITY, -0.0, 1e300][rng.gen_range(0..4)],
+            2..=5 => grid[rng.gen_range(0..grid.len())],
+            _ => rng.gen_range(-60.0..60.0),
+        })
+    }
+
+    /// The plain walk, tree after tree, one row at a time.
+    fn plain(trees: &[Tree], x: &Array2<f64>) -> Array1<f64> {
+        x.rows()
+            .into_iter()
+            .map(|r| {
+                let row = r.to_vec();
+                trees.iter().fold(0.0, |s, t| s + t.predict_row(&row))
+            })
+            .collect()
+    }
+
+    /// Random unbalanced trees of every depth from 0 to 12 (the complete
+    /// layout up to [`MAX_DEPTH`], the linked one beyond), mixed in one
+    /// ensemble and alone, on rows with missing and infinite values: the
+    /// sums equal the plain walk's, bit for bit, for block-sized,
+    /// ragged and tiny batches.
+    #[test]
+    fn coded_walks_equal_plain_walk_at_every_depth() {
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let grid: Vec<f64> = (0..200).map(|i| f64::from(i) * 0.5 - 50.0).collect();
+        let n_features = 7;
+        let x = random_rows(&mut rng, 2 * ROWS + 37, n_features, &grid);
+        let mut all = Vec::new();
+        for depth in 0..=12 {
+            let trees: Vec<Tree> = (0..5)
+                .map(|_| random_tree(&mut rng, depth, n_features as u32, &grid))
+                .collect();
+            let ensemble = Ensemble::from(trees.clone());
+            let coded = ensemble.coded.as_ref().unwrap();
+            assert!(
+                coded
+                    .trees
+                    .iter()
+                    .all(|t| t.complete.is_some() == (depth <= MAX_DEPTH))
+            );
+            let expected = plain(&trees, &x);
+            assert_eq!(ensemble.sum(x.view()), expected, "depth {depth}");
+            let head = x.slice_axis(Axis(0), (0..5).into());
+            assert_eq!(
+                ensemble.sum(head),
+                expected.slice_axis(Axis(0), (0..5).into())
+            );
+            all.extend(trees);
+        }
+        let ensemble = Ensemble::from(all.clone());
+        assert_eq!(ensemble.sum(x.view()), plain(&all, &x));
+    }
+
+    /// More than 128 features: the code columns no longer fit in a byte,
+    /// so every tree walks the linked layout, with the same sums.
+    #[test]
+    fn wide_rows_walk_linked_trees_with_the_same_sums() {
+        let mut rng = ChaCha8Rng::seed_from_u64(13);
+        let grid: Vec<f64> = (0..50).map(f64::from).collect();
+        let n_features = 300;
+        let x = random_rows(&mut rng, ROWS + 3, n_features, &grid);
+        let trees: Vec<Tree> = (0..8)
+            .map(|d| random_tree(&mut rng, d + 3, n_features as u32, &grid))
+            .collect();
+        let ensemble = Ensemble::from(trees.clone());
+        let coded = ensemble.coded.as_ref().unwrap();
+        assert!(coded.trees.iter().all(|t| t.complete.is_none()));
+        assert_eq!(ensemble.sum(x.view()), plain(&trees, &x));
+    }
+
+    /// Trees that are single leaves (no column to code) sum their roots.
+    #[test]
+    fn leaf_only_ensembles_sum_their_roots() {
+        let mut rng = ChaCha8Rng::seed_from_u64(14);
+        let trees: Vec<Tree> = (0..3)
+            .map(|_| random_tree(&mut rng, 0, 1, &[0.0]))
+            .collect();
+        let x = Array2::from_elem((9, 2), f64::NAN);
+        let ensemble = Ensemble::from(trees.clone());
+        assert_eq!(ensemble.sum(x.view()), plain(&trees, &x));
     }
 }

@@ -2,6 +2,7 @@
 //! thresholds, so prediction needs no binning), the histogram grower used
 //! by the forest and by gradient boosting, and ensemble sums.
 
+mod complete;
 mod ensemble;
 mod grow;
 mod node;
