@@ -17,19 +17,25 @@ use homeostat::metrics::{Feature, TimeSplit, WindowFeatures};
 use homeostat::predict::eval::{evaluate_events, pr_auc, roc_auc};
 use homeostat::predict::persist::{load, save};
 use homeostat::predict::{
-    AlarmSpec, ClassWeight, FaultPredictor, FeaturePipeline, ModelSpec, ParamGuard,
+    AlarmSpec, ClassWeight, FaultPredictor, FeaturePipeline, Limit, ModelSpec, ParamGuard,
     ProbabilisticClassifier, RandomForest, train_predictor,
 };
 use homeostat::sim::cluster::{self, ClusterSpec};
 
-/// Command-line options: `--days N` (default 1) and `--seed S` (default 42).
+/// Command-line options: `--days N` (default 1), `--seed S` (default 42)
+/// and `--limits on|off` (default on: limit-crossing features).
 struct Options {
     days: i64,
     seed: u64,
+    limits: bool,
 }
 
 fn options() -> Result<Options, String> {
-    let mut o = Options { days: 1, seed: 42 };
+    let mut o = Options {
+        days: 1,
+        seed: 42,
+        limits: true,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -46,14 +52,39 @@ fn options() -> Result<Options, String> {
                     .parse()
                     .map_err(|_| format!("--seed {value}: an unsigned integer"))?
             }
+            "--limits" => {
+                o.limits = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(format!("--limits {value}: on or off")),
+                }
+            }
             _ => {
                 return Err(format!(
-                    "unknown option {flag} (expected --days N, --seed S)"
+                    "unknown option {flag} (expected --days N, --seed S, --limits on|off)"
                 ));
             }
         }
     }
     Ok(o)
+}
+
+/// The limits an operator knows from the deployment: each replica's memory
+/// limit, each node's disk size and memory, and CPU saturation; the trend
+/// over the last 10 minutes says how likely each series reaches its limit.
+fn limits(spec: &ClusterSpec) -> Vec<Limit> {
+    const MIB: f64 = 1024.0 * 1024.0;
+    const GIB: f64 = 1024.0 * MIB;
+    let smallest = |values: Vec<f64>| values.into_iter().fold(f64::INFINITY, f64::min);
+    let memory = smallest(spec.services.iter().map(|s| s.memory_limit_mib).collect());
+    let disk = smallest(spec.nodes.iter().map(|g| g.disk_gib).collect());
+    let node_memory = smallest(spec.nodes.iter().map(|g| g.memory_gib).collect());
+    vec![
+        Limit::new("process_resident_memory_bytes", memory * MIB, 10),
+        Limit::new("node_disk_used_bytes", disk * GIB, 10),
+        Limit::new("node_memory_used_bytes", node_memory * GIB, 10),
+        Limit::new("node_cpu_utilisation", 1.0, 10),
+    ]
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -66,9 +97,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         *kinds.entry(fault.kind().to_string()).or_default() += 1;
     }
     println!(
-        "simulated {} days (seed {}): {} scrapes x {} metrics, {} labelled faults {:?}",
+        "simulated {} days (seed {}, limit features {}): {} scrapes x {} metrics, {} labelled faults {:?}",
         o.days,
         o.seed,
+        if o.limits { "on" } else { "off" },
         run.frame.nrows(),
         run.frame.ncols(),
         run.labels.len(),
@@ -84,6 +116,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let step = Duration::from_minutes(1);
     let horizon = Duration::from_minutes(10);
     let mut pipeline = FeaturePipeline::new(step, Duration::from_minutes(2), windows, horizon);
+    if o.limits {
+        pipeline = pipeline.with_limits(limits(&spec));
+    }
     let data = pipeline.supervised(&run.frame, &run.labels)?;
     let split = TimeSplit::at_fraction(data.features.index(), 0.7, horizon, step * 30)?;
     let (train, test) = split.apply(&data)?;

@@ -10,6 +10,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::limits::{Limit, limit_crossing};
 
 /// From a raw metrics frame to the model's feature matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +32,10 @@ pub struct FeaturePipeline {
     /// replica's memory climbs" rather than "replica 4's memory climbs".
     #[serde(default)]
     pub fleet_aggregates: bool,
+    /// Metrics with a known limit: each of their series gets the
+    /// probability of reaching it within the horizon (see [`crate::limits`]).
+    #[serde(default)]
+    pub limits: Vec<Limit>,
 }
 
 impl FeaturePipeline {
@@ -49,16 +54,38 @@ impl FeaturePipeline {
             columns: Vec::new(),
             fill: None,
             fleet_aggregates: true,
+            limits: Vec::new(),
         }
     }
 
-    /// Aligned metrics beside their window features, one row per grid step.
+    /// Adds limit-crossing features for these metrics (builder style).
+    pub fn with_limits(mut self, limits: Vec<Limit>) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The horizon in grid steps, rounded up (at least one).
+    fn horizon_steps(&self) -> usize {
+        let step = self.step.as_millis().max(1);
+        let h = self.horizon.as_millis().max(1);
+        usize::try_from((h + step - 1) / step).unwrap_or(1)
+    }
+
+    /// Aligned metrics (with their limit-crossing probabilities and fleet
+    /// aggregates) beside their window features, one row per grid step.
     ///
     /// # Errors
     /// [`Error::Features`] when alignment or window features fail (for
-    /// example an empty frame).
+    /// example an empty frame); [`Error::InvalidParameter`] for a bad
+    /// [`Limit`].
     pub fn features(&self, raw: &Frame) -> Result<Frame> {
         let mut clean = align_series(&raw.to_series(), self.step, self.max_gap, self.max_gap)?;
+        if !self.limits.is_empty() {
+            let crossing = limit_crossing(&clean, &self.limits, self.horizon_steps())?;
+            clean = clean
+                .concat_columns(&crossing)
+                .map_err(homeostat_metrics::Error::from)?;
+        }
         if self.fleet_aggregates {
             let aggregates = fleet_aggregates(&clean).map_err(homeostat_metrics::Error::from)?;
             clean = clean
