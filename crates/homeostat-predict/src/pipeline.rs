@@ -193,3 +193,75 @@ fn fleet_aggregates(frame: &Frame) -> homeostat_core::Result<Frame> {
     }
     Frame::from_columns(frame.index().to_vec(), columns)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use homeostat_core::{Labels, SeriesKey};
+    use homeostat_metrics::Feature;
+
+    /// Two replicas' memory, one of them climbing 4 a minute towards 100.
+    fn raw() -> Frame {
+        let index: Vec<Timestamp> = (0..60).map(|i| Timestamp::from_secs(60 * i)).collect();
+        let key = |r: &str| {
+            SeriesKey::new("mem")
+                .unwrap()
+                .with_labels(Labels::from_pairs([("replica", r)]).unwrap())
+        };
+        let flat: Vec<f64> = (0..60).map(|i| 40.0 + (i % 3) as f64 * 0.2).collect();
+        let leak: Vec<f64> = (0..60).map(|i| 10.0 + 1.5 * i as f64).collect();
+        Frame::from_columns(index, [(key("a"), flat), (key("b"), leak)]).unwrap()
+    }
+
+    fn pipeline() -> FeaturePipeline {
+        let windows = WindowFeatures {
+            windows: vec![5],
+            features: vec![Feature::Mean],
+            ewma_alphas: Vec::new(),
+            lags: Vec::new(),
+        };
+        FeaturePipeline::new(
+            Duration::from_minutes(1),
+            Duration::from_minutes(2),
+            windows,
+            Duration::from_minutes(10),
+        )
+    }
+
+    #[test]
+    fn limits_add_a_probability_per_series_and_its_fleet_max() {
+        let plain = pipeline().features(&raw()).unwrap();
+        let with = pipeline()
+            .with_limits(vec![Limit::new("mem", 100.0, 8)])
+            .features(&raw())
+            .unwrap();
+        assert!(with.ncols() > plain.ncols());
+        let fleet = with.column("max(p_limit(mem))").unwrap();
+        // b reaches 100 at minute 60: certain within 10 minutes near the end,
+        // negligible at the start; a never comes near.
+        assert!(fleet[55] > 0.9, "{}", fleet[55]);
+        assert!(fleet[10] < 0.01, "{}", fleet[10]);
+        let a = with.column("p_limit(mem){replica=\"a\"}").unwrap();
+        assert!(a.iter().skip(3).all(|&p| p < 1e-6));
+    }
+
+    #[test]
+    fn a_saved_pipeline_without_limits_loads_with_none() {
+        let p = pipeline().with_limits(vec![Limit::new("mem", 100.0, 8)]);
+        let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
+        let back: FeaturePipeline = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, p);
+        json.as_object_mut().unwrap().remove("limits");
+        let old: FeaturePipeline = serde_json::from_value(json).unwrap();
+        assert!(old.limits.is_empty());
+    }
+
+    #[test]
+    fn a_bad_limit_is_a_typed_error() {
+        let p = pipeline().with_limits(vec![Limit::new("mem", f64::INFINITY, 8)]);
+        assert!(matches!(
+            p.features(&raw()),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
+}
