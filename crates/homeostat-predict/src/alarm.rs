@@ -219,10 +219,17 @@ pub fn choose_threshold(p: &[f64], y: &[bool], goal: ThresholdGoal) -> Result<Th
         .ok_or_else(|| Error::InvalidData(format!("no threshold reaches the goal {goal:?}")))
 }
 
+/// Distinct probabilities at the top of the validation data that are all
+/// tried as thresholds.
+const DENSE_TOP: usize = 200;
+/// Quantiles of the remaining probabilities tried as thresholds.
+const QUANTILE_CANDIDATES: usize = 200;
+
 /// Chooses θ for `template` (its k-of-n and cooldown kept) on validation
 /// data over time: the largest event-level recall with at most
 /// `max_per_day` false alarms per day (fewer false alarms, then the higher
-/// θ, break ties). Candidates are up to 200 quantiles of `p`.
+/// θ, break ties). Candidates are the 200 highest distinct values of `p`
+/// and up to 200 quantiles of the rest.
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a negative or NaN `max_per_day`; the
@@ -248,11 +255,16 @@ pub fn choose_threshold_for_false_alarms(
     let mut sorted = p.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
     sorted.dedup();
-    let step = (sorted.len() / 200).max(1);
+    // A tight false-alarm budget is met only near the top of p, so every
+    // one of the highest distinct values is a candidate; below them, a
+    // grid of quantiles keeps the search linear in the data.
+    let dense = sorted.len().saturating_sub(DENSE_TOP);
+    let step = (dense / QUANTILE_CANDIDATES).max(1);
     // θ just below each candidate, and θ = 1 (never alarm) as the fallback.
-    let mut candidates: Vec<f64> = sorted
+    let mut candidates: Vec<f64> = sorted[..dense]
         .iter()
         .step_by(step)
+        .chain(&sorted[dense..])
         .map(|&v| (v - 1e-12).clamp(0.0, 1.0))
         .collect();
     candidates.push(1.0);
@@ -360,6 +372,35 @@ mod tests {
         assert!(
             choose_threshold_for_false_alarms(&template, &times, &p, &labels, h, -1.0).is_err()
         );
+    }
+
+    #[test]
+    fn a_tight_budget_finds_the_warning_among_many_distinct_values() {
+        use homeostat_core::{Fault, FaultKind, Scope};
+        let t = |m: i64| Timestamp::from_secs(60 * m);
+        let times: Vec<Timestamp> = (0..4320).map(t).collect(); // three days
+        let labels = FaultLabels::new(vec![
+            Fault::new(FaultKind::DiskFull, t(3000), t(3030), Scope::Cluster).unwrap(),
+        ])
+        .unwrap();
+        // Every row distinct: background below 0.4, twenty isolated noise
+        // peaks in [0.5, 0.6), and the warning above 0.8 just before the fault.
+        let mut p: Vec<f64> = (0..4320).map(|i| 0.4 * i as f64 / 4320.0).collect();
+        for k in 0..20 {
+            p[100 + 130 * k] = 0.5 + 0.005 * k as f64;
+        }
+        for (k, i) in (2995..3000).enumerate() {
+            p[i] = 0.8 + 0.01 * k as f64;
+        }
+        let template = AlarmPolicy::new(0.5)
+            .unwrap()
+            .cooldown(Duration::from_minutes(10))
+            .unwrap();
+        let h = Duration::from_minutes(10);
+        let (policy, report) =
+            choose_threshold_for_false_alarms(&template, &times, &p, &labels, h, 0.0).unwrap();
+        assert_eq!((report.overall.predicted, report.false_alarms), (1, 0));
+        assert!(policy.threshold() >= 0.595 && policy.threshold() < 0.84);
     }
 
     #[test]

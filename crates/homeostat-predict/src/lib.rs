@@ -19,6 +19,7 @@ pub mod eval;
 pub mod forest;
 pub mod gbdt;
 pub mod importance;
+pub mod limits;
 pub mod logistic;
 pub mod persist;
 pub mod pipeline;
@@ -30,6 +31,7 @@ mod tree;
 pub use classifier::ProbabilisticClassifier;
 pub use forest::{ClassWeight, MaxFeatures, RandomForest, RandomForestParams};
 pub use gbdt::{GradientBoosting, GradientBoostingParams};
+pub use limits::Limit;
 /// linfa's hyperparameter check (`params.check()`), re-exported for callers without a linfa dependency.
 pub use linfa::ParamGuard;
 pub use logistic::{Logistic, LogisticParams};

@@ -10,6 +10,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::limits::{Limit, limit_crossing};
 
 /// From a raw metrics frame to the model's feature matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +32,10 @@ pub struct FeaturePipeline {
     /// replica's memory climbs" rather than "replica 4's memory climbs".
     #[serde(default)]
     pub fleet_aggregates: bool,
+    /// Metrics with a known limit: each of their series gets the
+    /// probability of reaching it within the horizon (see [`crate::limits`]).
+    #[serde(default)]
+    pub limits: Vec<Limit>,
 }
 
 impl FeaturePipeline {
@@ -49,16 +54,38 @@ impl FeaturePipeline {
             columns: Vec::new(),
             fill: None,
             fleet_aggregates: true,
+            limits: Vec::new(),
         }
     }
 
-    /// Aligned metrics beside their window features, one row per grid step.
+    /// Adds limit-crossing features for these metrics (builder style).
+    pub fn with_limits(mut self, limits: Vec<Limit>) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The horizon in grid steps, rounded up (at least one).
+    fn horizon_steps(&self) -> usize {
+        let step = self.step.as_millis().max(1);
+        let h = self.horizon.as_millis().max(1);
+        usize::try_from((h + step - 1) / step).unwrap_or(1)
+    }
+
+    /// Aligned metrics (with their limit-crossing probabilities and fleet
+    /// aggregates) beside their window features, one row per grid step.
     ///
     /// # Errors
     /// [`Error::Features`] when alignment or window features fail (for
-    /// example an empty frame).
+    /// example an empty frame); [`Error::InvalidParameter`] for a bad
+    /// [`Limit`].
     pub fn features(&self, raw: &Frame) -> Result<Frame> {
         let mut clean = align_series(&raw.to_series(), self.step, self.max_gap, self.max_gap)?;
+        if !self.limits.is_empty() {
+            let crossing = limit_crossing(&clean, &self.limits, self.horizon_steps())?;
+            clean = clean
+                .concat_columns(&crossing)
+                .map_err(homeostat_metrics::Error::from)?;
+        }
         if self.fleet_aggregates {
             let aggregates = fleet_aggregates(&clean).map_err(homeostat_metrics::Error::from)?;
             clean = clean
@@ -165,4 +192,76 @@ fn fleet_aggregates(frame: &Frame) -> homeostat_core::Result<Frame> {
         columns.push((format!("mean({name})"), mean));
     }
     Frame::from_columns(frame.index().to_vec(), columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use homeostat_core::{Labels, SeriesKey};
+    use homeostat_metrics::Feature;
+
+    /// Two replicas' memory, one of them climbing 4 a minute towards 100.
+    fn raw() -> Frame {
+        let index: Vec<Timestamp> = (0..60).map(|i| Timestamp::from_secs(60 * i)).collect();
+        let key = |r: &str| {
+            SeriesKey::new("mem")
+                .unwrap()
+                .with_labels(Labels::from_pairs([("replica", r)]).unwrap())
+        };
+        let flat: Vec<f64> = (0..60).map(|i| 40.0 + (i % 3) as f64 * 0.2).collect();
+        let leak: Vec<f64> = (0..60).map(|i| 10.0 + 1.5 * i as f64).collect();
+        Frame::from_columns(index, [(key("a"), flat), (key("b"), leak)]).unwrap()
+    }
+
+    fn pipeline() -> FeaturePipeline {
+        let windows = WindowFeatures {
+            windows: vec![5],
+            features: vec![Feature::Mean],
+            ewma_alphas: Vec::new(),
+            lags: Vec::new(),
+        };
+        FeaturePipeline::new(
+            Duration::from_minutes(1),
+            Duration::from_minutes(2),
+            windows,
+            Duration::from_minutes(10),
+        )
+    }
+
+    #[test]
+    fn limits_add_a_probability_per_series_and_its_fleet_max() {
+        let plain = pipeline().features(&raw()).unwrap();
+        let with = pipeline()
+            .with_limits(vec![Limit::new("mem", 100.0, 8)])
+            .features(&raw())
+            .unwrap();
+        assert!(with.ncols() > plain.ncols());
+        let fleet = with.column("max(p_limit(mem))").unwrap();
+        // b reaches 100 at minute 60: certain within 10 minutes near the end,
+        // negligible at the start; a never comes near.
+        assert!(fleet[55] > 0.9, "{}", fleet[55]);
+        assert!(fleet[10] < 0.01, "{}", fleet[10]);
+        let a = with.column("p_limit(mem){replica=\"a\"}").unwrap();
+        assert!(a.iter().skip(3).all(|&p| p < 1e-6));
+    }
+
+    #[test]
+    fn a_saved_pipeline_without_limits_loads_with_none() {
+        let p = pipeline().with_limits(vec![Limit::new("mem", 100.0, 8)]);
+        let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
+        let back: FeaturePipeline = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, p);
+        json.as_object_mut().unwrap().remove("limits");
+        let old: FeaturePipeline = serde_json::from_value(json).unwrap();
+        assert!(old.limits.is_empty());
+    }
+
+    #[test]
+    fn a_bad_limit_is_a_typed_error() {
+        let p = pipeline().with_limits(vec![Limit::new("mem", f64::INFINITY, 8)]);
+        assert!(matches!(
+            p.features(&raw()),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
 }

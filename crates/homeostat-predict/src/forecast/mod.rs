@@ -6,7 +6,8 @@
 //! [`Arima`] is seasonal ARIMA (p, d, q)(P, D, Q)ₘ by conditional sum of
 //! squares or exact maximum likelihood (Kalman filter);
 //! [`auto_arima`] and [`auto_ets`] choose the order or the variant by
-//! AICc, [`auto_forecast`] the better of the two.
+//! AICc, [`auto_forecast`] the better of the two; [`LinearTrendFit`] is a
+//! least-squares line over a short window, cheap enough to refit each step.
 //! [`prob_exceeds`] turns a forecast into the probability that a limit is
 //! crossed within the horizon.
 
@@ -14,6 +15,7 @@ mod arima;
 mod auto;
 mod holt_winters;
 mod kalman;
+mod linear;
 mod optim;
 
 pub use arima::{Arima, ArimaFit, ArimaMethod, ArimaParams, Order, SeasonalOrder};
@@ -22,6 +24,7 @@ pub use auto::{
     seasonal_strength,
 };
 pub use holt_winters::{HoltWinters, HoltWintersFit, HoltWintersParams, Seasonality};
+pub use linear::LinearTrendFit;
 pub use optim::nelder_mead;
 
 use serde::Serialize;
