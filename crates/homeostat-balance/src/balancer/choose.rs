@@ -213,7 +213,7 @@ impl Balancer {
                         } else {
                             hash2(key, attempt)
                         };
-                        table.get(reduce(h, m)).map(|&i| i as usize)
+                        table.get(reduce(h, m))
                     })
                     .find(|&i| usable(i))
                     .or_else(|| scan_from(reduce(key, n), n, usable))

@@ -155,7 +155,7 @@ pub(crate) enum Table {
     Sequence(Vec<u32>),
     Alias(AliasTable),
     Ring(Ring),
-    Maglev(Vec<u32>),
+    Maglev(maglev::Table),
 }
 
 impl Balancer {
@@ -369,7 +369,9 @@ impl Balancer {
                 Table::Alias(AliasTable::new(&weights))
             }
             Strategy::RingHash { vnodes, .. } => Table::Ring(Ring::build(&backends, vnodes)),
-            Strategy::Maglev { table_size } => Table::Maglev(maglev::build(&backends, table_size)),
+            Strategy::Maglev { table_size } => {
+                Table::Maglev(maglev::Table::new(maglev::build(&backends, table_size)))
+            }
             _ => Table::None,
         };
         self.set.store(Arc::new(BackendSet { backends, table }));
