@@ -44,9 +44,10 @@ pub(crate) struct BalanceSimArgs {
     /// 10 % of the backends) for every strategy.
     #[arg(long)]
     outlier_detection: bool,
-    /// Peak-EWMA counts a failed request (a timeout) as at least this
-    /// latency, such as 10s; `none` (the default) keeps Finagle's semantics
-    /// (a failure counts as the time it took).
+    /// Peak-EWMA holds a backend's estimate at least at this latency
+    /// (decaying) from a failed request (a timeout) until its next success,
+    /// such as 10s; `none` (the default) keeps Finagle's semantics (a
+    /// failure counts as the time it took).
     #[arg(long, default_value = "none")]
     failure_penalty: String,
     /// Peak-EWMA takes a busy backend's time since its last success as a
