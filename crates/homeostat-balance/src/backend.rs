@@ -113,6 +113,87 @@ impl SharedPeakEwma {
     }
 }
 
+/// When a backend last showed it answers: its last successful completion,
+/// or the start of its current busy period (the pick that found it with no
+/// request pending), in nanoseconds.
+///
+/// While the backend has requests pending, `now - stamp` is a lower bound
+/// on how long it has gone without answering: every request outstanding
+/// right after the stamp was set is either still outstanding (so its age is
+/// at least that long) or ended in a failure or a cancellation, which does
+/// not count as an answer. The signal rises from the moment a backend
+/// stalls, a full timeout before the first failure comes back, for one
+/// atomic timestamp written only at a busy period's start and on a success.
+#[derive(Debug)]
+pub(crate) struct AnsweredAt(AtomicU64);
+
+impl Default for AnsweredAt {
+    fn default() -> Self {
+        AnsweredAt(AtomicU64::new(0))
+    }
+}
+
+impl AnsweredAt {
+    /// Records an answer (or a busy period's start) at `now`. A load and a
+    /// store, not a read-modify-write: the stamp only moves forward except
+    /// when two writers race, and then it is left at most the time between
+    /// the older writer's clock read and its store behind, which makes the
+    /// backend look stalled for that long until its next success.
+    pub(crate) fn mark(&self, now: u64) {
+        if now > self.0.load(Ordering::Relaxed) {
+            self.0.store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Nanoseconds since the last answer (0 when the stamp is ahead of
+    /// `now`). Meaningful only while requests are pending.
+    pub(crate) fn silence(&self, now: u64) -> f64 {
+        now.saturating_sub(self.0.load(Ordering::Relaxed)) as f64
+    }
+}
+
+/// When the backend's current run of failures began (Peak-EWMA's failure
+/// penalty): set by a failure, cleared by the next success, so a healthy
+/// backend with one tail timeout is back to its plain estimate at its next
+/// answer while a failing one keeps the penalty (decaying) until it
+/// answers again.
+#[derive(Debug)]
+pub(crate) struct FailingSince(AtomicU64);
+
+/// No failure since the last success.
+const NOT_FAILING: u64 = u64::MAX;
+
+impl Default for FailingSince {
+    fn default() -> Self {
+        FailingSince(AtomicU64::new(NOT_FAILING))
+    }
+}
+
+impl FailingSince {
+    /// A failure at `now` (the latest failure restarts the decay).
+    pub(crate) fn fail(&self, now: u64) {
+        self.0.store(now.min(NOT_FAILING - 1), Ordering::Relaxed);
+    }
+
+    /// A success: clears the run (a load, and a store only when one is set).
+    pub(crate) fn succeed(&self) {
+        if self.0.load(Ordering::Relaxed) != NOT_FAILING {
+            self.0.store(NOT_FAILING, Ordering::Relaxed);
+        }
+    }
+
+    /// The penalty decayed to `now` with time constant `tau_nanos`, or 0
+    /// when the backend is not failing.
+    pub(crate) fn floor(&self, now: u64, penalty_nanos: f64, tau_nanos: f64) -> f64 {
+        let since = self.0.load(Ordering::Relaxed);
+        if since == NOT_FAILING {
+            0.0
+        } else {
+            penalty_nanos * (-(now.saturating_sub(since) as f64) / tau_nanos).exp()
+        }
+    }
+}
+
 /// The latest server-reported utilisation (ORCA-like).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Utilisation {
@@ -136,6 +217,10 @@ pub(crate) struct Backend {
     /// Requests picked and not yet completed.
     pub(crate) pending: AtomicU64,
     pub(crate) ewma: SharedPeakEwma,
+    /// For Peak-EWMA's stall floor (written only when it is on).
+    pub(crate) answered_at: AnsweredAt,
+    /// For Peak-EWMA's failure penalty (written only when it is set).
+    pub(crate) failing_since: FailingSince,
     pub(crate) utilisation: Mutex<Utilisation>,
     /// When the backend was added, for slow start; `None` for the
     /// backends a balancer was built with.
@@ -158,6 +243,8 @@ impl Backend {
             weight_bits: AtomicU64::new(weight.to_bits()),
             pending: AtomicU64::new(0),
             ewma: SharedPeakEwma::default(),
+            answered_at: AnsweredAt::default(),
+            failing_since: FailingSince::default(),
             utilisation: Mutex::new(Utilisation::default()),
             added_at,
             consecutive_failures: AtomicU32::new(0),
@@ -207,7 +294,8 @@ pub struct BackendStatus {
     /// How many times it has been ejected.
     pub ejections: u32,
     /// The Peak-EWMA latency estimate now, in seconds (0 before any
-    /// completion).
+    /// completion), with the failure penalty and stall floor when they are
+    /// on: the latency the strategy multiplies by `pending + 1`.
     pub peak_ewma_secs: f64,
 }
 
@@ -229,6 +317,63 @@ mod tests {
         // Reading decays towards zero with the same time constant.
         let now = s.stamp + 10_000_000_000;
         assert!((s.at(now, tau) - s.estimate * w).abs() < 1e-6);
+    }
+
+    #[test]
+    fn answered_at_measures_the_silence_and_only_moves_forward() {
+        let a = AnsweredAt::default();
+        assert_eq!(a.silence(0), 0.0);
+        assert_eq!(a.silence(500), 500.0);
+        a.mark(100);
+        assert_eq!(a.silence(350), 250.0);
+        // An older stamp (a writer whose clock read is behind) is ignored.
+        a.mark(40);
+        assert_eq!(a.silence(350), 250.0);
+        // A stamp ahead of the reader's clock reads as no silence.
+        assert_eq!(a.silence(90), 0.0);
+        a.mark(300);
+        assert_eq!(a.silence(350), 50.0);
+    }
+
+    #[test]
+    fn failing_since_holds_a_decaying_penalty_until_a_success() {
+        let f = FailingSince::default();
+        assert_eq!(f.floor(5, 100.0, 10.0), 0.0);
+        f.fail(0);
+        assert_eq!(f.floor(0, 100.0, 10.0), 100.0);
+        assert!((f.floor(10, 100.0, 10.0) - 100.0 * (-1.0f64).exp()).abs() < 1e-9);
+        // A later failure restarts the decay.
+        f.fail(10);
+        assert_eq!(f.floor(10, 100.0, 10.0), 100.0);
+        f.succeed();
+        assert_eq!(f.floor(10, 100.0, 10.0), 0.0);
+        // A failure at the largest time still reads as failing.
+        f.fail(u64::MAX);
+        assert!(f.floor(u64::MAX, 100.0, 10.0) > 0.0);
+    }
+
+    #[test]
+    fn concurrent_marks_end_at_or_near_the_newest() {
+        // Two threads mark increasing times: the stamp ends at one of
+        // their last marks, never above the largest time marked.
+        for _ in 0..50 {
+            let a = AnsweredAt::default();
+            std::thread::scope(|s| {
+                for t in 0..2u64 {
+                    let a = &a;
+                    s.spawn(move || {
+                        for k in 1..=1000u64 {
+                            a.mark(k * 2 + t);
+                        }
+                    });
+                }
+            });
+            let stamp = 3000 - a.silence(3000) as u64;
+            assert!(stamp <= 2001, "{stamp}");
+            // The last store is a thread's last mark: any earlier stale
+            // store is overwritten by that thread's own later marks.
+            assert!(stamp >= 2000, "{stamp}");
+        }
     }
 
     #[test]

@@ -125,3 +125,44 @@ fn a_removed_backends_guards_complete_cleanly() {
     lb.add(BackendId(0), 1.0).unwrap();
     assert!(lb.backends().iter().all(|b| b.pending == 0 && !b.ejected));
 }
+
+/// Peak-EWMA with the stall floor and the failure penalty under
+/// concurrent picks and completions: every request is accounted for, and
+/// once all have completed the floors leave finite estimates no larger
+/// than the penalty or the run's length.
+#[test]
+fn stall_floor_and_failure_penalty_under_concurrent_picks() {
+    let lb = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(4)
+        .peak_ewma_stall_floor(true)
+        .peak_ewma_failure_penalty(std::time::Duration::from_millis(50))
+        .seed(3)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..4u64 {
+            let lb = &lb;
+            s.spawn(move || {
+                let mut held = Vec::new();
+                for k in 0..5_000u64 {
+                    held.push(lb.pick(&Request::new()).unwrap());
+                    if held.len() > 3 {
+                        let outcome = if (k + t) % 7 == 0 {
+                            Outcome::Failure
+                        } else {
+                            Outcome::Success
+                        };
+                        held.remove(0).complete(outcome);
+                    }
+                }
+            });
+        }
+    });
+    let limit = started.elapsed().as_secs_f64().max(0.05) + 1e-3;
+    for b in lb.backends() {
+        assert_eq!(b.pending, 0, "{b:?}");
+        assert!(b.peak_ewma_secs.is_finite(), "{b:?}");
+        assert!(b.peak_ewma_secs <= limit, "{b:?} {limit}");
+    }
+}

@@ -142,3 +142,52 @@ fn set_swap_with_in_flight_guards() {
         assert_eq!(left[0].pending, 0);
     });
 }
+
+/// Peak-EWMA's stall floor and failure penalty under two threads that pick
+/// and complete at once (one success, one failure): the counts end at
+/// zero, the penalty is either held or cleared (the order decides), and a
+/// later busy period's silence counts from its own start in every
+/// interleaving (up to two preemptions: the full model takes minutes).
+#[test]
+fn stall_floor_and_failure_penalty_stamps() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
+        let clock = Arc::new(ManualClock::new());
+        clock.set_secs(5.0);
+        let lb = Arc::new(
+            Balancer::params(Strategy::peak_ewma())
+                .uniform_backends(1)
+                .clock(clock.clone())
+                .peak_ewma_decay(Duration::from_secs(1000))
+                .peak_ewma_failure_penalty(Duration::from_secs(1))
+                .peak_ewma_stall_floor(true)
+                .build()
+                .unwrap(),
+        );
+        let threads: Vec<_> = (0..2)
+            .map(|t| {
+                let lb = Arc::clone(&lb);
+                thread::spawn(move || {
+                    let pick = lb.pick_owned(&Request::new()).unwrap();
+                    pick.complete(if t == 0 {
+                        Outcome::Success
+                    } else {
+                        Outcome::Failure
+                    });
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(pending(&lb), [0]);
+        let idle = lb.backends()[0].peak_ewma_secs;
+        assert!(idle == 0.0 || (idle - 1.0).abs() < 1e-9, "{idle}");
+        let busy = lb.pick(&Request::new()).unwrap();
+        clock.set_secs(7.0);
+        let estimate = lb.backends()[0].peak_ewma_secs;
+        assert!((estimate - 2.0).abs() < 1e-9, "{estimate}");
+        drop(busy);
+    });
+}

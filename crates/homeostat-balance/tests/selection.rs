@@ -338,3 +338,129 @@ fn failure_penalty_counts_a_failure_as_at_least_the_penalty() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidParam { .. }), "{err}");
 }
+
+/// The failure penalty holds only until the backend's next success: a
+/// healthy backend with one tail timeout is back to its plain estimate.
+#[test]
+fn failure_penalty_is_cleared_by_the_next_success() {
+    let clock = Arc::new(ManualClock::new());
+    let lb = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(1)
+        .clock(clock.clone())
+        .peak_ewma_failure_penalty(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let pick = lb.pick(&Request::new()).unwrap();
+    clock.set_secs(1.0);
+    pick.complete(Outcome::Failure);
+    assert!((lb.backends()[0].peak_ewma_secs - 10.0).abs() < 1e-9);
+    // The penalty decays with the Peak-EWMA time constant (10 s).
+    clock.set_secs(11.0);
+    let decayed = lb.backends()[0].peak_ewma_secs;
+    assert!((decayed - 10.0 * (-1.0f64).exp()).abs() < 1e-6, "{decayed}");
+    // A cancellation does not clear it; a success does.
+    lb.pick(&Request::new())
+        .unwrap()
+        .complete(Outcome::Cancelled);
+    assert!(lb.backends()[0].peak_ewma_secs > 3.0);
+    let pick = lb.pick(&Request::new()).unwrap();
+    clock.set_secs(11.5);
+    pick.complete(Outcome::Success);
+    let plain = lb.backends()[0].peak_ewma_secs;
+    assert!(plain < 1.0, "{plain}");
+}
+
+/// A Peak-EWMA balancer over two backends that answer in 100 ms, one of
+/// which then stalls with a request in flight; returns where the next
+/// pick goes and the stalled backend's estimate in seconds.
+fn after_a_stall(stall_floor: bool) -> (BackendId, f64, f64) {
+    let clock = Arc::new(ManualClock::new());
+    let lb = Balancer::params(Strategy::LeastLoaded {
+        load: LoadSignal::PeakEwma,
+    })
+    .uniform_backends(2)
+    .clock(clock.clone())
+    .peak_ewma_stall_floor(stall_floor)
+    .build()
+    .unwrap();
+    let warm: Vec<_> = (0..2).map(|_| lb.pick(&Request::new()).unwrap()).collect();
+    clock.set_secs(0.1);
+    for p in warm {
+        p.complete(Outcome::Success);
+    }
+    // Backend 0 wins the tie and stalls with this request in flight.
+    let stalled = lb.pick(&Request::new()).unwrap();
+    assert_eq!(stalled.backend(), BackendId(0));
+    // Much later a fresh request goes to backend 1 (nothing pending).
+    clock.set_secs(1.9);
+    let fresh = lb.pick(&Request::new()).unwrap();
+    assert_eq!(fresh.backend(), BackendId(1));
+    clock.set_secs(2.0);
+    let status = lb.backends();
+    let next = lb.pick(&Request::new()).unwrap().backend();
+    drop((stalled, fresh));
+    (next, status[0].peak_ewma_secs, status[1].peak_ewma_secs)
+}
+
+/// With the stall floor, a busy backend's silence since its busy period
+/// began counts as its latency before any failure comes back; without it
+/// (Finagle), the two backends look alike and the tie goes to the stalled
+/// one.
+#[test]
+fn stall_floor_steers_away_from_a_silent_backend() {
+    let (next, stalled, fresh) = after_a_stall(false);
+    assert_eq!(next, BackendId(0));
+    let decayed = 0.1 * (-0.19f64).exp();
+    assert!((stalled - decayed).abs() < 1e-9, "{stalled}");
+    assert!((fresh - decayed).abs() < 1e-9, "{fresh}");
+
+    let (next, stalled, fresh) = after_a_stall(true);
+    assert_eq!(next, BackendId(1));
+    // Silent since its busy period began at 0.1 s.
+    assert!((stalled - 1.9).abs() < 1e-9, "{stalled}");
+    // The fresh request's 0.1 s silence equals the decayed estimate at most.
+    assert!((fresh - 0.1).abs() < 1e-9, "{fresh}");
+}
+
+/// Only a success counts as an answer: a failure ends a request but the
+/// silence still counts from the busy period's start, and an idle backend
+/// has no floor at all.
+#[test]
+fn stall_floor_counts_from_the_last_success_and_only_while_busy() {
+    let clock = Arc::new(ManualClock::new());
+    let lb = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(1)
+        .clock(clock.clone())
+        .peak_ewma_stall_floor(true)
+        .build()
+        .unwrap();
+    let a = lb.pick(&Request::new()).unwrap();
+    let b = lb.pick(&Request::new()).unwrap();
+    clock.set_secs(0.5);
+    a.complete(Outcome::Failure);
+    clock.set_secs(3.0);
+    // Silent for 3 s (the failure at 0.5 s is not an answer).
+    assert!((lb.backends()[0].peak_ewma_secs - 3.0).abs() < 1e-9);
+    b.complete(Outcome::Success);
+    // Idle: the plain estimate (the 3 s answer, a new peak).
+    assert!((lb.backends()[0].peak_ewma_secs - 3.0).abs() < 1e-9);
+    clock.set_secs(13.0);
+    let idle = lb.backends()[0].peak_ewma_secs;
+    assert!((idle - 3.0 * (-1.0f64).exp()).abs() < 1e-6, "{idle}");
+    // A new busy period starts its silence at its first pick.
+    let c = lb.pick(&Request::new()).unwrap();
+    clock.set_secs(20.0);
+    let busy = lb.backends()[0].peak_ewma_secs;
+    assert!((busy - 7.0).abs() < 1e-9, "{busy}");
+    c.complete(Outcome::Success);
+    // Off by default: the same history without the floor reads the plain
+    // decayed estimate while busy.
+    let plain = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(1)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let _busy = plain.pick(&Request::new()).unwrap();
+    clock.set_secs(25.0);
+    assert_eq!(plain.backends()[0].peak_ewma_secs, 0.0);
+}

@@ -44,11 +44,16 @@ pub(crate) struct BalanceSimArgs {
     /// 10 % of the backends) for every strategy.
     #[arg(long)]
     outlier_detection: bool,
-    /// Peak-EWMA counts a failed request (a timeout) as at least this
-    /// latency, such as 10s; `none` (the default) keeps Finagle's semantics
-    /// (a failure counts as the time it took).
+    /// Peak-EWMA holds a backend's estimate at least at this latency
+    /// (decaying) from a failed request (a timeout) until its next success,
+    /// such as 10s; `none` (the default) keeps Finagle's semantics (a
+    /// failure counts as the time it took).
     #[arg(long, default_value = "none")]
     failure_penalty: String,
+    /// Peak-EWMA takes a busy backend's time since its last success as a
+    /// floor of its latency estimate (off by default: Finagle's semantics).
+    #[arg(long)]
+    stall_floor: bool,
     /// Seed of the simulation and of the random strategies.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -85,6 +90,7 @@ struct Report<'a> {
     timeout_secs: Option<f64>,
     outlier_detection: bool,
     failure_penalty_secs: Option<f64>,
+    stall_floor: bool,
     strategies: &'a [StrategyResult],
 }
 
@@ -103,6 +109,7 @@ pub(crate) fn run(args: &BalanceSimArgs) -> anyhow::Result<()> {
     let options = RouterOptions {
         outlier_detection: args.outlier_detection,
         failure_penalty,
+        stall_floor: args.stall_floor,
     };
     let results = compare_with(&spec, &strategies, options, args.seed)?;
     if args.json {
@@ -116,6 +123,7 @@ pub(crate) fn run(args: &BalanceSimArgs) -> anyhow::Result<()> {
             timeout_secs: spec.timeout_secs(),
             outlier_detection: args.outlier_detection,
             failure_penalty_secs: failure_penalty.map(|d| d.as_secs_f64()),
+            stall_floor: args.stall_floor,
             strategies: &results,
         };
         say!("{}", serde_json::to_string_pretty(&report)?);
@@ -194,6 +202,8 @@ pub(crate) struct RouterOptions {
     pub(crate) outlier_detection: bool,
     /// Peak-EWMA's failure penalty (none: Finagle's semantics).
     pub(crate) failure_penalty: Option<std::time::Duration>,
+    /// Peak-EWMA's stall floor (off: Finagle's semantics).
+    pub(crate) stall_floor: bool,
 }
 
 impl RouterOptions {
@@ -201,6 +211,7 @@ impl RouterOptions {
         RouterOptions {
             outlier_detection,
             failure_penalty: None,
+            stall_floor: false,
         }
     }
 }
@@ -333,6 +344,7 @@ impl BalancerRouter {
         if let Some(penalty) = options.failure_penalty {
             params = params.peak_ewma_failure_penalty(penalty);
         }
+        params = params.peak_ewma_stall_floor(options.stall_floor);
         Ok(BalancerRouter {
             balancer: Arc::new(params.build()?),
             clock,

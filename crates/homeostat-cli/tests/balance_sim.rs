@@ -70,6 +70,25 @@ fn peak_ewma_failure_penalty_steers_away_from_timeouts() {
     assert!(field("faulty_backend_share") < share, "{row}");
 }
 
+/// Peak-EWMA with the stall floor (a busy backend's silence since its
+/// last success as a floor of its latency): fewer timeouts than Finagle's
+/// semantics on the default seed, p99 unchanged, and the flag in the JSON.
+#[test]
+fn peak_ewma_stall_floor_cuts_the_timeouts() {
+    let report = json_run(&["--strategies", "peak-ewma", "--stall-floor"]);
+    assert_eq!(report["stall_floor"], true);
+    let row = &report["strategies"][0];
+    let field = |key: &str| row[key].as_f64().unwrap();
+    let finagle = json_run(&["--strategies", "peak-ewma"]);
+    assert_eq!(finagle["stall_floor"], false);
+    let finagle_timeouts = finagle["strategies"][0]["timeout"].as_f64().unwrap();
+    assert!(field("timeout") < 0.75 * finagle_timeouts, "{row}");
+    assert!(
+        field("p99_secs") <= 1.5 * field("no_fault_p99_secs"),
+        "{row}"
+    );
+}
+
 #[test]
 fn bad_arguments_are_reported_not_panicked() {
     for args in [

@@ -46,7 +46,7 @@ impl Balancer {
         let now = self.now();
         let index = self.choose(&set, request, now)?;
         let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
-        backend.pending.fetch_add(1, Ordering::Relaxed);
+        self.place(backend, now);
         Ok(Pick::new(self, Held::Snapshot(set, index), now))
     }
 
@@ -59,12 +59,25 @@ impl Balancer {
         let now = self.now();
         let index = self.choose(&set, request, now)?;
         let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
-        backend.pending.fetch_add(1, Ordering::Relaxed);
+        self.place(backend, now);
         Ok(Pick::new(
             Arc::clone(self),
             Held::Backend(Arc::clone(backend)),
             now,
         ))
+    }
+
+    /// Counts a request as pending on `backend`; with the stall floor on,
+    /// a request that finds nothing pending starts a busy period, from
+    /// which the backend's silence counts. The stamp is written after the
+    /// count goes up, so a racing pick may for a moment see the new count
+    /// with the old stamp (and skip the backend once); the other order
+    /// could miss a busy period's start altogether.
+    fn place(&self, backend: &Backend, now: u64) {
+        let before = backend.pending.fetch_add(1, Ordering::Relaxed);
+        if self.stall_floor && before == 0 {
+            backend.answered_at.mark(now);
+        }
     }
 
     /// The backend a pick would choose now, without placing a request (no
@@ -200,7 +213,7 @@ impl Balancer {
                         } else {
                             hash2(key, attempt)
                         };
-                        table.get(reduce(h, m)).map(|&i| i as usize)
+                        table.get(reduce(h, m))
                     })
                     .find(|&i| usable(i))
                     .or_else(|| scan_from(reduce(key, n), n, usable))
@@ -291,9 +304,11 @@ impl Balancer {
         let cost = match load {
             LoadSignal::PendingRequests => pending + 1.0,
             LoadSignal::PeakEwma => {
-                let estimate = b.peak_ewma(now, self.tau_nanos);
+                let estimate = self.completed_estimate(b, now);
                 if estimate == 0.0 && pending > 0.0 {
                     UNKNOWN_LATENCY_PENALTY + pending
+                } else if self.stall_floor && pending > 0.0 {
+                    estimate.max(b.answered_at.silence(now)) * (pending + 1.0)
                 } else {
                     estimate * (pending + 1.0)
                 }
@@ -301,6 +316,32 @@ impl Balancer {
             LoadSignal::ServerUtilisation => self.utilisation(b, now) * (pending + 1.0),
         };
         cost / (b.weight() * self.slow_start_factor(b, now))
+    }
+
+    /// The Peak-EWMA estimate from completions: the decayed estimate, held
+    /// at least at the decayed failure penalty while the backend is failing.
+    fn completed_estimate(&self, b: &Backend, now: u64) -> f64 {
+        let estimate = b.peak_ewma(now, self.tau_nanos);
+        if self.failure_penalty_nanos > 0.0 {
+            estimate.max(
+                b.failing_since
+                    .floor(now, self.failure_penalty_nanos, self.tau_nanos),
+            )
+        } else {
+            estimate
+        }
+    }
+
+    /// The latency estimate Peak-EWMA uses for `b` now, in nanoseconds:
+    /// the completed estimate, and with the stall floor on, at least the
+    /// time since the backend last answered while requests are pending.
+    pub(crate) fn latency_estimate(&self, b: &Backend, now: u64) -> f64 {
+        let estimate = self.completed_estimate(b, now);
+        if self.stall_floor && b.pending() > 0 {
+            estimate.max(b.answered_at.silence(now))
+        } else {
+            estimate
+        }
     }
 
     /// The backend's fresh utilisation past its blackout, else 1.

@@ -20,12 +20,17 @@ impl Balancer {
         let now = self.now();
         if self.tracks_latency {
             let took = now.saturating_sub(started) as f64;
-            let rtt = if outcome == Outcome::Failure {
-                took.max(self.failure_penalty_nanos)
-            } else {
-                took
-            };
-            backend.ewma.observe(rtt, now, self.tau_nanos);
+            backend.ewma.observe(took, now, self.tau_nanos);
+            if self.failure_penalty_nanos > 0.0 {
+                match outcome {
+                    Outcome::Failure => backend.failing_since.fail(now),
+                    Outcome::Success => backend.failing_since.succeed(),
+                    Outcome::Cancelled => {}
+                }
+            }
+            if self.stall_floor && outcome == Outcome::Success {
+                backend.answered_at.mark(now);
+            }
         }
         let Some(outlier) = &self.outlier else {
             return;

@@ -56,6 +56,9 @@ pub struct Balancer {
     /// What a failure counts as in Peak-EWMA, in nanoseconds (0: nothing
     /// more than the time it took).
     failure_penalty_nanos: f64,
+    /// Whether Peak-EWMA takes a busy backend's silence as a floor of its
+    /// estimate (see [`BalancerParams::peak_ewma_stall_floor`]).
+    stall_floor: bool,
     outlier: Option<OutlierDetection>,
     panic_threshold_percent: f64,
     slow_start: Option<SlowStart>,
@@ -152,7 +155,7 @@ pub(crate) enum Table {
     Sequence(Vec<u32>),
     Alias(AliasTable),
     Ring(Ring),
-    Maglev(Vec<u32>),
+    Maglev(maglev::Table),
 }
 
 impl Balancer {
@@ -196,6 +199,7 @@ impl Balancer {
             failure_penalty_nanos: params
                 .peak_ewma_failure_penalty
                 .map_or(0.0, |d| d.as_nanos() as f64),
+            stall_floor: tracks_latency && params.peak_ewma_stall_floor,
             outlier: params.outlier,
             panic_threshold_percent: params.panic_threshold_percent,
             slow_start: params.slow_start,
@@ -255,7 +259,7 @@ impl Balancer {
                 pending: b.pending(),
                 ejected: b.is_ejected(now),
                 ejections: b.ejections.load(Ordering::Relaxed),
-                peak_ewma_secs: b.peak_ewma(now, self.tau_nanos) / 1e9,
+                peak_ewma_secs: self.latency_estimate(b, now) / 1e9,
             })
             .collect()
     }
@@ -365,7 +369,9 @@ impl Balancer {
                 Table::Alias(AliasTable::new(&weights))
             }
             Strategy::RingHash { vnodes, .. } => Table::Ring(Ring::build(&backends, vnodes)),
-            Strategy::Maglev { table_size } => Table::Maglev(maglev::build(&backends, table_size)),
+            Strategy::Maglev { table_size } => {
+                Table::Maglev(maglev::Table::new(maglev::build(&backends, table_size)))
+            }
             _ => Table::None,
         };
         self.set.store(Arc::new(BackendSet { backends, table }));

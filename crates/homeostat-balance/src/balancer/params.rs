@@ -19,6 +19,7 @@ pub struct BalancerParams {
     pub(super) seed: u64,
     pub(super) peak_ewma_decay: Duration,
     pub(super) peak_ewma_failure_penalty: Option<Duration>,
+    pub(super) peak_ewma_stall_floor: bool,
     pub(super) outlier: Option<OutlierDetection>,
     pub(super) panic_threshold_percent: f64,
     pub(super) slow_start: Option<SlowStart>,
@@ -40,6 +41,7 @@ impl BalancerParams {
             seed: 0,
             peak_ewma_decay: Duration::from_secs(10),
             peak_ewma_failure_penalty: None,
+            peak_ewma_stall_floor: false,
             outlier: None,
             panic_threshold_percent: 50.0,
             slow_start: None,
@@ -64,20 +66,46 @@ impl BalancerParams {
         self
     }
 
-    /// A latency, > 0, that a failed request (completed with
-    /// [`Outcome::Failure`](crate::Outcome::Failure), such as a timeout)
-    /// counts as in the Peak-EWMA estimate when it is more than the time
-    /// the request took. Default: none, Finagle's semantics (a failure
-    /// counts as the time it took).
+    /// A latency, > 0, that holds a backend's Peak-EWMA estimate up after
+    /// a failed request (completed with
+    /// [`Outcome::Failure`](crate::Outcome::Failure), such as a timeout):
+    /// from the failure until the backend's next success, the estimate is
+    /// at least the penalty, decaying with the Peak-EWMA time constant
+    /// from the latest failure. The failure's own latency enters the
+    /// estimate as Finagle's does. Default: none, Finagle's semantics (a
+    /// failure counts as the time it took, nothing more).
     ///
     /// A client that gives up after a timeout sees a backend that has
     /// become slower than the timeout as exactly the timeout, so it keeps
     /// sending it the requests a less loaded healthy backend would have
-    /// got; counting a failure as a latency well above the timeout (for
-    /// instance 10 × the timeout) keeps such a backend out until the
-    /// penalty has decayed, after which one request probes it again.
+    /// got; a penalty well above the timeout (for instance 30 × the
+    /// timeout) keeps such a backend out until the penalty has decayed,
+    /// after which one request probes it again. A healthy backend with one
+    /// tail timeout is back to its plain estimate at its next success.
     pub fn peak_ewma_failure_penalty(mut self, penalty: Duration) -> Self {
         self.peak_ewma_failure_penalty = Some(penalty);
+        self
+    }
+
+    /// Takes, for a backend with requests pending, the time since it last
+    /// answered as a floor of its Peak-EWMA latency estimate. Default: off
+    /// (Finagle's semantics: the estimate moves only when a request
+    /// completes).
+    ///
+    /// "Last answered" is the backend's last successful completion, or the
+    /// start of its current busy period (a pick that found nothing pending
+    /// on it), whichever is later; failures and cancellations do not count.
+    /// While requests are pending, the time since then is a lower bound on
+    /// how long the backend has gone without answering, so a backend that
+    /// stalls looks slow from the moment it stalls instead of a full
+    /// timeout later, when its first failure comes back. A healthy backend
+    /// under load answers every few milliseconds and is not affected. The
+    /// cost is one timestamp per backend, stored at a busy period's start
+    /// and on each success. It combines with
+    /// [`peak_ewma_failure_penalty`](Self::peak_ewma_failure_penalty),
+    /// which keeps the backend out after the timeouts come back.
+    pub fn peak_ewma_stall_floor(mut self, on: bool) -> Self {
+        self.peak_ewma_stall_floor = on;
         self
     }
 

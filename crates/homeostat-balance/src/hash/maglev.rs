@@ -9,6 +9,45 @@ use crate::backend::Backend;
 /// up to a few hundred.
 pub(crate) const DEFAULT_TABLE_SIZE: u32 = 65_537;
 
+/// A filled Maglev table: backend indices as `u16` when every index fits
+/// (up to 65 536 backends: 128 KiB for the default 65 537 slots, half of
+/// what `u32` takes, so more of it stays in cache under random keys), else
+/// as `u32`.
+#[derive(Debug)]
+pub(crate) enum Table {
+    /// Indices below 2^16.
+    Narrow(Vec<u16>),
+    /// Any index.
+    Wide(Vec<u32>),
+}
+
+impl Table {
+    /// The narrowest table that holds `slots`.
+    pub(crate) fn new(slots: Vec<u32>) -> Table {
+        match slots.iter().map(|&i| u16::try_from(i)).collect() {
+            Ok(narrow) => Table::Narrow(narrow),
+            Err(_) => Table::Wide(slots),
+        }
+    }
+
+    /// Number of slots.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Table::Narrow(t) => t.len(),
+            Table::Wide(t) => t.len(),
+        }
+    }
+
+    /// The backend index in `slot`, if the slot exists.
+    #[inline]
+    pub(crate) fn get(&self, slot: usize) -> Option<usize> {
+        match self {
+            Table::Narrow(t) => t.get(slot).map(|&i| usize::from(i)),
+            Table::Wide(t) => t.get(slot).map(|&i| i as usize),
+        }
+    }
+}
+
 /// Whether `n` is prime (trial division; table sizes are small).
 pub(crate) fn is_prime(n: u32) -> bool {
     if n < 2 {
@@ -87,4 +126,23 @@ pub(crate) fn build(backends: &[Arc<Backend>], size: u32) -> Vec<u32> {
         }
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_narrow_when_every_index_fits_in_u16() {
+        let narrow = Table::new(vec![0, 65_535, 7]);
+        assert!(matches!(narrow, Table::Narrow(_)));
+        assert_eq!(narrow.len(), 3);
+        assert_eq!(narrow.get(1), Some(65_535));
+        assert_eq!(narrow.get(3), None);
+        let wide = Table::new(vec![0, 65_536, 7]);
+        assert!(matches!(wide, Table::Wide(_)));
+        assert_eq!(wide.get(1), Some(65_536));
+        assert_eq!(wide.get(2), Some(7));
+        assert_eq!(Table::new(Vec::new()).len(), 0);
+    }
 }
