@@ -327,3 +327,66 @@ fn openb_default_trace_every_policy() {
         assert!(plan.lower_bound >= 700, "{}", plan.lower_bound);
     }
 }
+
+/// A crowded random cluster: a few nodes, more pods than fit.
+fn crowded(seed: u64) -> Cluster {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let nodes = (0..8)
+        .map(|j| {
+            let gpus = rng.gen_range(0..5u32);
+            ClusterNode {
+                name: format!("n{j}"),
+                cpu_milli: rng.gen_range(4..12u64) * 1000,
+                memory_mib: 65536,
+                gpus,
+                gpu_model: (gpus > 0).then(|| "T4".to_string()),
+            }
+        })
+        .collect();
+    let pods = (0..40)
+        .map(|i| ClusterPod {
+            name: format!("p{i}"),
+            cpu_milli: rng.gen_range(1..4u64) * 1000,
+            memory_mib: 1024,
+            gpu: match rng.gen_range(0..3) {
+                0 => GpuRequest::None,
+                1 => GpuRequest::Share(rng.gen_range(2..9u32) * 100),
+                _ => GpuRequest::Whole(rng.gen_range(1..3u32)),
+            },
+            gpu_models: Vec::new(),
+        })
+        .collect();
+    Cluster::new(nodes, pods).unwrap()
+}
+
+#[test]
+fn the_repair_keeps_placements_valid_and_never_places_fewer() {
+    let mut helped = 0;
+    for seed in 0..30 {
+        let cluster = crowded(seed);
+        for policy in [
+            Policy::BestFit,
+            Policy::FirstFit,
+            Policy::LeastAllocated,
+            Policy::BalancedAllocation,
+        ] {
+            let place = |repair: bool| {
+                ClusterPlacer::params()
+                    .policy(policy)
+                    .repair(repair)
+                    .check()
+                    .unwrap()
+                    .place(&cluster)
+            };
+            let (with, without) = (place(true), place(false));
+            assert_valid(&cluster, &with);
+            assert!(with.placed >= without.placed, "seed {seed} {policy:?}");
+            assert_eq!(with.unplaced.len(), cluster.pods().len() - with.placed);
+            assert_eq!(place(true).assignment, with.assignment, "deterministic");
+            helped += usize::from(with.placed > without.placed);
+        }
+    }
+    // Moving a pod or two makes room on some of these crowded clusters.
+    assert!(helped > 0, "the repair never placed a pod");
+}

@@ -144,3 +144,42 @@ fn exact_refuses_large_models() {
         })
     ));
 }
+
+#[test]
+fn the_lagrangian_bound_proves_the_vendored_optimum_and_the_options_hold() {
+    let gap = GapInstance::parse(GAP1_0).unwrap();
+    let lp = gap_lp_bound(&gap).unwrap();
+    let with = GapHeuristic::params().check().unwrap().solve(&gap).unwrap();
+    let without = GapHeuristic::params()
+        .lagrangian_iterations(0)
+        .check()
+        .unwrap()
+        .solve(&gap)
+        .unwrap();
+    assert_eq!(without.bound, lp);
+    assert!(with.bound >= lp && with.bound <= 261.0, "{}", with.bound);
+    assert_eq!(with.objective, 261.0);
+    // A stall of one round stops the search early but keeps a feasible
+    // assignment at least as good as the construction's descent.
+    let stalled = GapHeuristic::params()
+        .stall(1)
+        .check()
+        .unwrap()
+        .solve(&gap)
+        .unwrap();
+    assert!(stalled.feasible);
+    assert!(stalled.objective >= 261.0 && stalled.objective <= 261.0 * 1.05);
+    // The bound never exceeds the optimum on random instances either.
+    for seed in 0..4 {
+        let gap = random_instance(3, 12, seed);
+        let exact = gap_exact(&gap, None, 1000).unwrap();
+        let h = GapHeuristic::params()
+            .seed(seed)
+            .check()
+            .unwrap()
+            .solve(&gap)
+            .unwrap();
+        assert!(h.bound <= exact.objective + 1e-9, "seed {seed}");
+        assert!(h.objective >= exact.objective - 1e-9);
+    }
+}

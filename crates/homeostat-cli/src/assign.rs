@@ -18,7 +18,8 @@ pub(crate) struct AssignArgs {
     /// The instance, in OR-Library's GAP format (minimisation of cost).
     #[arg(long)]
     gap: PathBuf,
-    /// `heuristic` (regret + iterated local search, with an LP bound),
+    /// `heuristic` (regret + iterated local search, with LP and Lagrangian
+    /// bounds),
     /// `exact` (integer program: HiGHS when built with the `highs` feature,
     /// otherwise microlp on small instances only) or `auto` (the heuristic,
     /// then the exact solver to close a remaining gap: with HiGHS on any
@@ -32,6 +33,13 @@ pub(crate) struct AssignArgs {
     /// Iterations of the heuristic's local search.
     #[arg(long, default_value_t = 2000)]
     iterations: usize,
+    /// Subgradient steps of the heuristic's Lagrangian bound (0: off).
+    #[arg(long, default_value_t = 300)]
+    lagrangian_iterations: usize,
+    /// Stop the heuristic's search after this many rounds without a better
+    /// assignment (0: off).
+    #[arg(long, default_value_t = 0)]
+    stall: usize,
     /// Seed of the heuristic's random moves.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -74,6 +82,8 @@ pub(crate) fn run(args: &AssignArgs) -> anyhow::Result<()> {
         Ok(GapHeuristic::params()
             .iterations(args.iterations)
             .seed(args.seed)
+            .lagrangian_iterations(args.lagrangian_iterations)
+            .stall(args.stall)
             .time_limit(limit)
             .check()?
             .solve(&gap)?)

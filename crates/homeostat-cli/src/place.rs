@@ -26,6 +26,10 @@ pub(crate) struct PlaceArgs {
     /// balanced (Kubernetes-style scores).
     #[arg(long, default_value = "best-fit")]
     policy: String,
+    /// Skip the repair phase (moving one or two placed pods to make room
+    /// for each pod the policy left unplaced).
+    #[arg(long)]
+    no_repair: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -74,6 +78,7 @@ pub(crate) fn run(args: &PlaceArgs) -> anyhow::Result<()> {
     let placer = ClusterPlacer::params()
         .policy(Policy::from_name(&args.policy)?)
         .objective(objective)
+        .repair(!args.no_repair)
         .check()?;
     let plan = placer.place(&cluster);
     let report = Report {

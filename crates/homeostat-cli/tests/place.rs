@@ -83,6 +83,16 @@ fn place_prints_one_json_object_per_policy() {
         text.contains("placed 14 of 15 pods") && text.contains("unplaced p-14"),
         "{text}"
     );
+    // Without the repair: p-14 fits no node's GPU model either way.
+    let out = homeostat()
+        .args(["place", "--json", "--no-repair", "--nodes"])
+        .arg(&nodes)
+        .arg("--pods")
+        .arg(&pods)
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["pods_placed"], 14, "{r}");
 }
 
 #[test]

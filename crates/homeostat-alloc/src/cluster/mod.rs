@@ -30,6 +30,7 @@
 mod csv;
 mod fragmentation;
 mod place;
+mod repair;
 
 use std::collections::HashSet;
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::fragmentation::{node_fragmentation, task_classes};
+use super::repair::repair;
 use super::{Cluster, ClusterNode, GPU_MILLI, GpuRequest};
 use crate::bound::fewest_covering;
 use crate::error::{Error, Result};
@@ -17,6 +18,7 @@ use crate::plan::Unplaced;
 pub struct ClusterPlacerParams {
     policy: Policy,
     objective: Objective,
+    repair: bool,
 }
 
 impl ClusterPlacerParams {
@@ -35,6 +37,16 @@ impl ClusterPlacerParams {
     #[must_use]
     pub fn objective(mut self, objective: Objective) -> Self {
         self.objective = objective;
+        self
+    }
+
+    /// Whether to repair after the policy (default true): each pod left
+    /// unplaced is tried again, then on a node after one or two of that
+    /// node's pods move to other nodes (chosen by the same policy); a
+    /// bounded number of such moves per pod.
+    #[must_use]
+    pub fn repair(mut self, on: bool) -> Self {
+        self.repair = on;
         self
     }
 
@@ -71,6 +83,7 @@ impl ClusterPlacer {
         ClusterPlacerParams {
             policy: Policy::BestFit,
             objective: Objective::Nodes,
+            repair: true,
         }
     }
 
@@ -85,12 +98,16 @@ impl ClusterPlacer {
         let compiled = Compiled::new(cluster);
         let mut states: Vec<NodeState> = cluster.nodes.iter().map(NodeState::empty).collect();
         let mut assignment: Vec<Option<PodPlacement>> = vec![None; cluster.pods.len()];
-        for i in compiled.placement_order() {
+        let order = compiled.placement_order();
+        for &i in &order {
             let demand = compiled.demand(i);
-            if let Some(j) = self.choose(&compiled, &demand, &states) {
+            if let Some(j) = self.choose(&compiled, &demand, &states, None) {
                 let gpus = states[j].take(&demand);
                 assignment[i] = Some(PodPlacement { node: j, gpus });
             }
+        }
+        if self.0.repair {
+            repair(self, &compiled, &order, &mut states, &mut assignment);
         }
         let unplaced: Vec<Unplaced> = (0..cluster.pods.len())
             .filter(|&i| assignment[i].is_none())
@@ -144,15 +161,22 @@ impl ClusterPlacer {
         }
     }
 
-    /// The node the policy prefers for `demand` among those it fits on now.
-    fn choose(&self, c: &Compiled<'_>, demand: &Demand<'_>, states: &[NodeState]) -> Option<usize> {
+    /// The node the policy prefers for `demand` among those it fits on now,
+    /// other than `exclude`.
+    pub(super) fn choose(
+        &self,
+        c: &Compiled<'_>,
+        demand: &Demand<'_>,
+        states: &[NodeState],
+        exclude: Option<usize>,
+    ) -> Option<usize> {
         let policy = self.0.policy;
         let packing = matches!(policy, Policy::BestFit | Policy::MostAllocated)
             && self.0.objective == Objective::Nodes;
         let mut best: Option<(f64, usize)> = None;
         let mut fresh: Option<(f64, usize)> = None;
         for (j, state) in states.iter().enumerate() {
-            if state.check(demand, c.node_model[j]).is_err() {
+            if exclude == Some(j) || state.check(demand, c.node_model[j]).is_err() {
                 continue;
             }
             if policy == Policy::FirstFit {
@@ -382,15 +406,15 @@ impl Short {
 /// What a node has left.
 #[derive(Debug, Clone)]
 pub(super) struct NodeState {
-    cpu: u64,
-    memory: u64,
+    pub(super) cpu: u64,
+    pub(super) memory: u64,
     /// Free thousandths of each GPU.
     pub(super) gpu: Vec<u32>,
-    pods: usize,
+    pub(super) pods: usize,
 }
 
 impl NodeState {
-    fn empty(node: &ClusterNode) -> Self {
+    pub(super) fn empty(node: &ClusterNode) -> Self {
         Self {
             cpu: node.cpu_milli,
             memory: node.memory_mib,
@@ -433,7 +457,7 @@ impl NodeState {
 
     /// Allocates a demand that [`NodeState::check`] accepted; returns the
     /// GPUs used.
-    fn take(&mut self, d: &Demand<'_>) -> Vec<u32> {
+    pub(super) fn take(&mut self, d: &Demand<'_>) -> Vec<u32> {
         self.cpu -= d.cpu;
         self.memory -= d.memory;
         self.pods += 1;

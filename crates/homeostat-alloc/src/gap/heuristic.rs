@@ -1,5 +1,7 @@
 //! A GAP heuristic: regret construction, then iterated local search over
-//! shift and swap moves with an adaptive penalty on capacity overload.
+//! shift and swap moves with an adaptive penalty on capacity overload. A
+//! Lagrangian bound, computed after a few search rounds, lets the search
+//! stop as soon as its best assignment is proven optimal.
 
 // Agent × job matrices read most plainly with index loops.
 #![allow(clippy::needless_range_loop)]
@@ -9,7 +11,9 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{GapInstance, GapSolution, gap_lp_bound, relative_gap};
+use super::{
+    GapInstance, GapSolution, LagrangianBound, gap_lagrangian_bound, gap_lp_bound, relative_gap,
+};
 use crate::error::{Error, Result};
 
 /// Unchecked parameters of [`GapHeuristic`].
@@ -19,6 +23,8 @@ pub struct GapHeuristicParams {
     seed: u64,
     time_limit: Option<Duration>,
     lp_bound: bool,
+    lagrangian: usize,
+    stall: usize,
 }
 
 impl GapHeuristicParams {
@@ -50,6 +56,25 @@ impl GapHeuristicParams {
     #[must_use]
     pub fn lp_bound(mut self, on: bool) -> Self {
         self.lp_bound = on;
+        self
+    }
+
+    /// Subgradient steps of the Lagrangian bound (default 300; 0 turns it
+    /// off). The bound applies to integer weights (see
+    /// [`gap_lagrangian_bound`](super::gap_lagrangian_bound)); the solution
+    /// reports the larger of it and the LP bound.
+    #[must_use]
+    pub fn lagrangian_iterations(mut self, iterations: usize) -> Self {
+        self.lagrangian = iterations;
+        self
+    }
+
+    /// Stop after this many search rounds without a better assignment
+    /// (default 0: off, the search runs its iterations or meets the bound).
+    /// Deterministic, unlike the time limit; it trades optima for time.
+    #[must_use]
+    pub fn stall(mut self, rounds: usize) -> Self {
+        self.stall = rounds;
         self
     }
 
@@ -95,6 +120,8 @@ impl GapHeuristic {
             seed: 0,
             time_limit: None,
             lp_bound: true,
+            lagrangian: 300,
+            stall: 0,
         }
     }
 
@@ -107,44 +134,107 @@ impl GapHeuristic {
     pub fn solve(&self, gap: &GapInstance) -> Result<GapSolution> {
         let started = Instant::now();
         let p = &self.0;
-        let bound = if p.lp_bound {
+        let constructed = construct(gap);
+        let mut bound = if p.lp_bound {
             gap_lp_bound(gap)?
         } else {
             cheapest_bound(gap)
         };
         let mut search = Search::new(gap);
-        let start = construct(gap).unwrap_or_else(|| lightest(gap));
+        let start = constructed.clone().unwrap_or_else(|| lightest(gap));
         search.load_from(&start);
         search.descend();
         search.record();
         let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
-        for _ in 0..p.iterations {
+        let mut lagrange_pending = p.lagrangian > 0;
+        let mut lagrange = None;
+        let mut since_best = 0;
+        for step in 0..p.iterations {
+            if lagrange_pending && (step >= LAGRANGE_AFTER || step + 1 == p.iterations) {
+                lagrange_pending = false;
+                // The best cost so far steers the subgradient steps.
+                let upper = search
+                    .best
+                    .as_ref()
+                    .map(|_| search.best_cost)
+                    .or_else(|| constructed.as_ref().map(|a| assignment_cost(gap, a)));
+                if let Some(l) = gap_lagrangian_bound(gap, upper, p.lagrangian)? {
+                    bound = bound.max(l.bound);
+                    if let Some(optimal) = l.proven_optimal {
+                        return finish(gap, optimal, true, bound, started);
+                    }
+                    lagrange = Some(l);
+                }
+                if let Some(l) = &lagrange {
+                    bound = bound.max(proven_best(gap, l, search.best_cost));
+                }
+            }
             if search.best_cost <= bound + 1e-9 {
+                break;
+            }
+            if p.stall > 0 && since_best >= p.stall && !lagrange_pending {
                 break;
             }
             if p.time_limit.is_some_and(|t| started.elapsed() >= t) {
                 break;
             }
+            let before = search.best_cost;
             search.perturb(&mut rng);
             search.descend();
             search.record();
             search.adapt();
+            if search.best_cost < before {
+                since_best = 0;
+                if let Some(l) = &lagrange {
+                    bound = bound.max(proven_best(gap, l, search.best_cost));
+                }
+            } else {
+                since_best += 1;
+            }
         }
         let (assignment, feasible) = match search.best.clone() {
             Some(best) => (best, true),
             None => (search.assign.clone(), false),
         };
-        let objective = gap.total_cost(&assignment)?;
-        Ok(GapSolution {
-            solver: "regret+ils".into(),
-            assignment,
-            objective,
-            feasible,
-            bound,
-            gap: relative_gap(objective, bound),
-            solve_time: started.elapsed(),
-        })
+        finish(gap, assignment, feasible, bound, started)
     }
+}
+
+fn finish(
+    gap: &GapInstance,
+    assignment: Vec<usize>,
+    feasible: bool,
+    bound: f64,
+    started: Instant,
+) -> Result<GapSolution> {
+    let objective = gap.total_cost(&assignment)?;
+    Ok(GapSolution {
+        solver: "regret+ils".into(),
+        assignment,
+        objective,
+        feasible,
+        bound,
+        gap: relative_gap(objective, bound),
+        solve_time: started.elapsed(),
+    })
+}
+
+/// `best` when the Lagrangian bound proves that no assignment is cheaper
+/// (some job cannot go to any agent at a lower cost), otherwise minus
+/// infinity.
+fn proven_best(gap: &GapInstance, lagrange: &LagrangianBound, best: f64) -> f64 {
+    let stuck = best.is_finite()
+        && (0..gap.jobs())
+            .any(|j| (0..gap.agents()).all(|i| !lagrange.may_improve(gap, i, j, best)));
+    if stuck { best } else { f64::NEG_INFINITY }
+}
+
+fn assignment_cost(gap: &GapInstance, assign: &[usize]) -> f64 {
+    assign
+        .iter()
+        .enumerate()
+        .map(|(j, &i)| gap.cost(i, j))
+        .sum()
 }
 
 /// Each job's cheapest agent it fits on alone, summed.
@@ -172,7 +262,7 @@ fn construct(gap: &GapInstance) -> Option<Vec<usize>> {
     let mut best: Option<(f64, Vec<usize>)> = None;
     for f in desirabilities {
         if let Some(a) = regret(gap, f) {
-            let cost: f64 = a.iter().enumerate().map(|(j, &i)| gap.cost(i, j)).sum();
+            let cost = assignment_cost(gap, &a);
             if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                 best = Some((cost, a));
             }
@@ -232,6 +322,10 @@ fn lightest(gap: &GapInstance) -> Vec<usize> {
         })
         .collect()
 }
+
+/// Search rounds before the Lagrangian bound: its subgradient steps aim at
+/// the best cost found, and a closer target gives a tighter bound sooner.
+const LAGRANGE_AFTER: usize = 50;
 
 /// How far above the best cost the search may wander before it returns to
 /// the best assignment.

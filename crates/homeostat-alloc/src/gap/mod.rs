@@ -5,12 +5,14 @@ mod heuristic;
 #[cfg(feature = "highs")]
 mod highs;
 mod instance;
+mod lagrange;
 mod lp;
 
 pub use heuristic::{GapHeuristic, GapHeuristicParams};
 #[cfg(feature = "highs")]
 pub use highs::{GapHighs, GapHighsParams};
 pub use instance::GapInstance;
+pub use lagrange::{LagrangianBound, MAX_KNAPSACK_CELLS, gap_lagrangian_bound};
 pub use lp::{gap_exact, gap_lp_bound};
 
 use std::time::Duration;
