@@ -18,8 +18,9 @@ pub const MAX_KNAPSACK_CELLS: usize = 4_000_000;
 pub struct LagrangianBound {
     /// A lower bound on the optimum, rounded up when all costs are integers.
     pub bound: f64,
-    /// The relaxation's value at the multipliers, before the job
-    /// penalties of [`LagrangianBound::bound_with`] and rounding.
+    /// The relaxation's value at the multipliers, before the per-job
+    /// penalties (each job's smallest [`LagrangianBound::pair_bound`]) and
+    /// rounding.
     pub value: f64,
     /// The multiplier of each job's assignment constraint at the bound.
     pub multipliers: Vec<f64>,
