@@ -22,10 +22,17 @@ pub(crate) struct PlaceArgs {
     /// lets every policy score every node.
     #[arg(long, value_enum, default_value_t = Goal::Nodes)]
     objective: Goal,
-    /// best-fit (bfd), ffd (first-fit), least-allocated, most-allocated or
-    /// balanced (Kubernetes-style scores).
-    #[arg(long, default_value = "best-fit")]
+    /// pack-shares (least-allocated with `--pack-shares`, the one that
+    /// places the most of the openb trace), best-fit (bfd), ffd
+    /// (first-fit), least-allocated, most-allocated or balanced
+    /// (Kubernetes-style scores).
+    #[arg(long, default_value = PACK_SHARES)]
     policy: String,
+    /// Pack the shared-GPU pods into groups of at most one GPU before
+    /// placing, so that complementary shares (0.81 + 0.16, 0.65 + 0.35)
+    /// meet on one GPU; the policy still chooses the nodes.
+    #[arg(long)]
+    pack_shares: bool,
     /// Skip the repair phase (moving one or two placed pods to make room
     /// for each pod the policy left unplaced).
     #[arg(long)]
@@ -34,6 +41,9 @@ pub(crate) struct PlaceArgs {
     #[arg(long)]
     json: bool,
 }
+
+/// The `--policy` that stands for least-allocated with share packing.
+const PACK_SHARES: &str = "pack-shares";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Goal {
@@ -75,10 +85,16 @@ pub(crate) fn run(args: &PlaceArgs) -> anyhow::Result<()> {
         Goal::Nodes => (Objective::Nodes, "nodes"),
         Goal::Balance => (Objective::Balance, "balance"),
     };
+    let (policy, pack_shares) = if args.policy == PACK_SHARES {
+        (Policy::LeastAllocated, true)
+    } else {
+        (Policy::from_name(&args.policy)?, args.pack_shares)
+    };
     let placer = ClusterPlacer::params()
-        .policy(Policy::from_name(&args.policy)?)
+        .policy(policy)
         .objective(objective)
         .repair(!args.no_repair)
+        .pack_shares(pack_shares)
         .check()?;
     let plan = placer.place(&cluster);
     let report = Report {

@@ -20,6 +20,7 @@ fn place_prints_one_json_object_per_policy() {
     std::fs::write(&pods, PODS).unwrap();
     let mut used = Vec::new();
     for policy in [
+        "pack-shares",
         "best-fit",
         "ffd",
         "least-allocated",
@@ -49,6 +50,9 @@ fn place_prints_one_json_object_per_policy() {
             );
             let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(r["pods"], 15, "{r}");
+            if policy == "pack-shares" {
+                assert_eq!(r["policy"], "least-allocated+pack-shares");
+            }
             assert_eq!(r["pods_placed"], 14, "{r}");
             assert_eq!(r["pods_unplaced"], 1);
             assert_eq!(r["unplaced"][0]["workload"], "p-14");
