@@ -345,6 +345,9 @@ fn openb_default_trace_every_policy() {
         packed.solve_time
     );
     assert!(packed.placed > best, "{} <= {best}", packed.placed);
+    // The shares alone need more GPUs than the whole-GPU pods leave: no
+    // placement places every pod.
+    assert!(packed.gpu_shortfall > 0);
 }
 
 /// One node with two GPUs and shares 0.5, 0.4, 0.3, 0.3, 0.25, 0.25: they
@@ -386,6 +389,7 @@ fn share_packing_places_what_one_pod_at_a_time_cannot() {
         assert_valid(&cluster, &packed);
         assert!(packed.is_complete(), "{policy:?}: {:?}", packed.unplaced);
         assert_eq!(packed.gpu_fragmentation, 0.0);
+        assert_eq!(packed.gpu_shortfall, 0);
         assert!(packed.placer.ends_with("+pack-shares"));
     }
 }

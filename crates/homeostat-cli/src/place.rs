@@ -69,6 +69,7 @@ struct Report<'a> {
     gpu_fragmentation: f64,
     fragmentation_ratio: f64,
     peak_utilisation: f64,
+    gpu_shortfall: usize,
     time_ms: f64,
     unplaced: &'a [Unplaced],
 }
@@ -114,6 +115,7 @@ pub(crate) fn run(args: &PlaceArgs) -> anyhow::Result<()> {
         gpu_fragmentation: plan.gpu_fragmentation,
         fragmentation_ratio: plan.fragmentation_ratio,
         peak_utilisation: plan.peak_utilisation,
+        gpu_shortfall: plan.gpu_shortfall,
         time_ms: plan.solve_time.as_secs_f64() * 1e3,
         unplaced: &plan.unplaced,
     };
@@ -144,6 +146,12 @@ pub(crate) fn run(args: &PlaceArgs) -> anyhow::Result<()> {
         report.gpu_fragmentation,
         100.0 * report.fragmentation_ratio
     );
+    if report.gpu_shortfall > 0 {
+        say!(
+            "not every pod can fit: the pods need at least {} GPUs more than the cluster has",
+            report.gpu_shortfall
+        );
+    }
     for u in plan.unplaced.iter().take(10) {
         say!("unplaced {}: {}", u.workload, u.reason);
     }

@@ -66,6 +66,7 @@ fn place_prints_one_json_object_per_policy() {
             assert!(r["lower_bound"].as_u64().unwrap() <= nodes_used);
             assert!(r["gpu_fragmentation"].as_f64().unwrap() >= 0.0);
             assert!(r["time_ms"].as_f64().unwrap() >= 0.0);
+            assert_eq!(r["gpu_shortfall"], 0, "{r}");
             if objective == "nodes" {
                 used.push((policy, nodes_used));
             }

@@ -32,6 +32,7 @@ mod fragmentation;
 mod place;
 mod repair;
 mod shares;
+mod swap;
 
 use std::collections::HashSet;
 

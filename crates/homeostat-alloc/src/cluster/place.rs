@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::fragmentation::{node_fragmentation, task_classes};
 use super::repair::repair;
-use super::shares::place_grouped;
+use super::shares::{place_grouped, share_gpus_lower_bound};
 use super::{Cluster, ClusterNode, GPU_MILLI, GpuRequest};
 use crate::bound::fewest_covering;
 use crate::error::{Error, Result};
@@ -187,6 +187,7 @@ impl ClusterPlacer {
                 .fold(0.0, f64::max),
             assignment,
             unplaced,
+            gpu_shortfall: gpu_shortfall(cluster),
             solve_time: started.elapsed(),
         }
     }
@@ -289,6 +290,12 @@ pub struct ClusterPlan {
     pub fragmentation_ratio: f64,
     /// Highest utilisation of any resource on any node.
     pub peak_utilisation: f64,
+    /// GPUs missing for every pod to fit at once, 0 if none: the whole
+    /// GPUs all pods ask for, plus the fewest GPUs all the shares can be
+    /// packed into (the Martello–Toth L2 bound of bin packing, CPU,
+    /// memory and GPU models ignored), minus the cluster's GPUs. Positive
+    /// means that no placement places every pod.
+    pub gpu_shortfall: usize,
     /// Wall-clock time of the placement, bound and fragmentation.
     pub solve_time: Duration,
 }
@@ -376,11 +383,8 @@ impl<'c> Compiled<'c> {
         // floor's rate, in thousandths.
         let stranded = |c: u64, m: u64, free: u64| {
             let fed = |left: u64, floor: u64| {
-                if floor == 0 {
-                    u64::MAX
-                } else {
-                    left / floor * u64::from(GPU_MILLI)
-                }
+                left.checked_div(floor)
+                    .map_or(u64::MAX, |n| n.saturating_mul(u64::from(GPU_MILLI)))
             };
             free.saturating_sub(fed(c, cpu).min(fed(m, memory)))
         };
@@ -643,6 +647,22 @@ fn why_unplaced(c: &Compiled<'_>, d: &Demand<'_>, states: &[NodeState]) -> Strin
         states.len(),
         parts.join(", ")
     )
+}
+
+/// See [`ClusterPlan::gpu_shortfall`].
+fn gpu_shortfall(cluster: &Cluster) -> usize {
+    let mut whole = 0u64;
+    let mut shares = Vec::new();
+    for pod in &cluster.pods {
+        match pod.gpu {
+            GpuRequest::None => {}
+            GpuRequest::Share(m) => shares.push(m),
+            GpuRequest::Whole(n) => whole += u64::from(n),
+        }
+    }
+    let gpus: u64 = cluster.nodes.iter().map(|n| u64::from(n.gpus)).sum();
+    let needed = whole + share_gpus_lower_bound(&shares);
+    usize::try_from(needed.saturating_sub(gpus)).unwrap_or(usize::MAX)
 }
 
 /// See [`ClusterPlan::lower_bound`].

@@ -3,6 +3,7 @@
 //! ejection chain). Bounded so that it stays fast on the full trace.
 
 use super::place::{ClusterPlacer, Compiled, Demand, NodeState, PodPlacement};
+use super::swap::{SwapIndex, swap_for};
 
 /// Pod subsets (ejection candidates) tried per unplaced pod before giving
 /// up on it: keeps the repair linear in the unplaced pods.
@@ -44,6 +45,7 @@ pub(super) fn repair(
         }
     }
     let empty: Vec<NodeState> = c.cluster.nodes.iter().map(NodeState::empty).collect();
+    let swaps = SwapIndex::new(c, assignment);
     let mut placed = 0;
     // Demands that failed since the last success need not be tried again.
     let mut failed: Vec<(u64, u64, super::GpuRequest, Option<&[u16]>)> = Vec::new();
@@ -64,8 +66,9 @@ pub(super) fn repair(
             failed.clear();
             continue;
         }
-        let freed =
-            placer.packs_shares() && free_cpu_for(placer, c, p, states, assignment, &mut on_node);
+        let freed = placer.packs_shares()
+            && (free_cpu_for(placer, c, p, states, assignment, &mut on_node)
+                || swap_for(c, p, &swaps, states, assignment, &mut on_node));
         if freed || eject(placer, c, p, &empty, states, assignment, &mut on_node) {
             placed += 1;
             failed.clear();
