@@ -305,9 +305,11 @@ fn openb_default_trace_every_policy() {
     let cluster = Cluster::from_paths(&nodes, &pods).unwrap();
     assert_eq!(cluster.nodes().len(), 1523);
     assert_eq!(cluster.pods().len(), 8152);
+    let mut best = 0;
     for policy in Policy::ALL {
         let plan = placer(policy, Objective::Nodes).place(&cluster);
         assert_valid(&cluster, &plan);
+        best = best.max(plan.placed);
         eprintln!(
             "openb default {:>16}: placed {} unplaced {} nodes {} bound {} fragmentation {:.1} GPUs ({:.1} % of idle) in {:?}",
             plan.placer,
@@ -325,6 +327,92 @@ fn openb_default_trace_every_policy() {
         assert!(plan.placed >= 6500, "{policy:?}: {}", plan.placed);
         assert!(plan.gpu_allocated >= 0.8 * plan.gpu_capacity);
         assert!(plan.lower_bound >= 700, "{}", plan.lower_bound);
+    }
+    // Packing the shares first places more than any policy alone.
+    let packed = ClusterPlacer::params()
+        .policy(Policy::LeastAllocated)
+        .pack_shares(true)
+        .check()
+        .unwrap()
+        .place(&cluster);
+    assert_valid(&cluster, &packed);
+    eprintln!(
+        "openb default {}: placed {} unplaced {} fragmentation {:.1} GPUs in {:?}",
+        packed.placer,
+        packed.placed,
+        packed.unplaced.len(),
+        packed.gpu_fragmentation,
+        packed.solve_time
+    );
+    assert!(packed.placed > best, "{} <= {best}", packed.placed);
+    // The shares alone need more GPUs than the whole-GPU pods leave: no
+    // placement places every pod.
+    assert!(packed.gpu_shortfall > 0);
+}
+
+/// One node with two GPUs and shares 0.5, 0.4, 0.3, 0.3, 0.25, 0.25: they
+/// fill both GPUs exactly only as {0.5, 0.25, 0.25} and {0.4, 0.3, 0.3}.
+fn two_exact_gpus() -> Cluster {
+    let node = ClusterNode {
+        name: "n".into(),
+        cpu_milli: 32_000,
+        memory_mib: 65_536,
+        gpus: 2,
+        gpu_model: Some("T4".into()),
+    };
+    let pods = [500, 400, 300, 300, 250, 250]
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| ClusterPod {
+            name: format!("p{i}"),
+            cpu_milli: 1000,
+            memory_mib: 1024,
+            gpu: GpuRequest::Share(m),
+            gpu_models: Vec::new(),
+        })
+        .collect();
+    Cluster::new(vec![node], pods).unwrap()
+}
+
+#[test]
+fn share_packing_places_what_one_pod_at_a_time_cannot() {
+    let cluster = two_exact_gpus();
+    for policy in Policy::ALL {
+        let params = || ClusterPlacer::params().policy(policy);
+        // Largest first, each on the tightest GPU: 0.5 + 0.4 on one GPU,
+        // 0.3 + 0.3 + 0.25 on the other, no room for the last 0.25, and
+        // with a single node the repair has nowhere to move a pod.
+        let alone = params().check().unwrap().place(&cluster);
+        assert_valid(&cluster, &alone);
+        assert_eq!(alone.placed, 5, "{policy:?}");
+        let packed = params().pack_shares(true).check().unwrap().place(&cluster);
+        assert_valid(&cluster, &packed);
+        assert!(packed.is_complete(), "{policy:?}: {:?}", packed.unplaced);
+        assert_eq!(packed.gpu_fragmentation, 0.0);
+        assert_eq!(packed.gpu_shortfall, 0);
+        assert!(packed.placer.ends_with("+pack-shares"));
+    }
+}
+
+#[test]
+fn share_packing_is_valid_deterministic_and_explains_what_it_leaves_out() {
+    let small = small();
+    for policy in Policy::ALL {
+        let packed = ClusterPlacer::params()
+            .policy(policy)
+            .pack_shares(true)
+            .check()
+            .unwrap();
+        let plan = packed.place(&small);
+        assert_valid(&small, &plan);
+        assert_eq!(plan.placed, 14, "{policy:?}");
+        assert!(plan.unplaced[0].reason.contains("GPU model not allowed"));
+        for seed in 0..30 {
+            let cluster = crowded(seed);
+            let plan = packed.place(&cluster);
+            assert_valid(&cluster, &plan);
+            assert_eq!(packed.place(&cluster).assignment, plan.assignment);
+        }
     }
 }
 

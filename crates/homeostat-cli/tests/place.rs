@@ -20,6 +20,7 @@ fn place_prints_one_json_object_per_policy() {
     std::fs::write(&pods, PODS).unwrap();
     let mut used = Vec::new();
     for policy in [
+        "pack-shares",
         "best-fit",
         "ffd",
         "least-allocated",
@@ -49,6 +50,9 @@ fn place_prints_one_json_object_per_policy() {
             );
             let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(r["pods"], 15, "{r}");
+            if policy == "pack-shares" {
+                assert_eq!(r["policy"], "least-allocated+pack-shares");
+            }
             assert_eq!(r["pods_placed"], 14, "{r}");
             assert_eq!(r["pods_unplaced"], 1);
             assert_eq!(r["unplaced"][0]["workload"], "p-14");
@@ -62,6 +66,7 @@ fn place_prints_one_json_object_per_policy() {
             assert!(r["lower_bound"].as_u64().unwrap() <= nodes_used);
             assert!(r["gpu_fragmentation"].as_f64().unwrap() >= 0.0);
             assert!(r["time_ms"].as_f64().unwrap() >= 0.0);
+            assert_eq!(r["gpu_shortfall"], 0, "{r}");
             if objective == "nodes" {
                 used.push((policy, nodes_used));
             }

@@ -31,6 +31,8 @@ mod csv;
 mod fragmentation;
 mod place;
 mod repair;
+mod shares;
+mod swap;
 
 use std::collections::HashSet;
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::fragmentation::{node_fragmentation, task_classes};
 use super::repair::repair;
+use super::shares::{place_grouped, share_gpus_lower_bound};
 use super::{Cluster, ClusterNode, GPU_MILLI, GpuRequest};
 use crate::bound::fewest_covering;
 use crate::error::{Error, Result};
@@ -19,6 +20,7 @@ pub struct ClusterPlacerParams {
     policy: Policy,
     objective: Objective,
     repair: bool,
+    pack_shares: bool,
 }
 
 impl ClusterPlacerParams {
@@ -47,6 +49,18 @@ impl ClusterPlacerParams {
     #[must_use]
     pub fn repair(mut self, on: bool) -> Self {
         self.repair = on;
+        self
+    }
+
+    /// Whether to pack the shared-GPU pods into groups of at most one GPU
+    /// before placing (default false): each group, its shares chosen to
+    /// fill a GPU as closely as possible, then goes onto one GPU as one
+    /// unit, so that complementary shares meet instead of leaving slivers
+    /// no pod can use. Pods of a group that fits nowhere are then tried
+    /// one by one. The policy still chooses the node.
+    #[must_use]
+    pub fn pack_shares(mut self, on: bool) -> Self {
+        self.pack_shares = on;
         self
     }
 
@@ -84,12 +98,24 @@ impl ClusterPlacer {
             policy: Policy::BestFit,
             objective: Objective::Nodes,
             repair: true,
+            pack_shares: false,
         }
     }
 
-    /// The policy's name, as in [`Policy::name`].
-    pub fn name(&self) -> &'static str {
-        self.0.policy.name()
+    /// The policy's name, as in [`Policy::name`], followed by
+    /// `+pack-shares` when shared-GPU pods are grouped first.
+    pub fn name(&self) -> String {
+        let policy = self.0.policy.name();
+        if self.0.pack_shares {
+            format!("{policy}+pack-shares")
+        } else {
+            policy.to_owned()
+        }
+    }
+
+    /// Whether shared-GPU pods are packed into groups first.
+    pub(super) fn packs_shares(&self) -> bool {
+        self.0.pack_shares
     }
 
     /// Places every pod it can.
@@ -99,11 +125,15 @@ impl ClusterPlacer {
         let mut states: Vec<NodeState> = cluster.nodes.iter().map(NodeState::empty).collect();
         let mut assignment: Vec<Option<PodPlacement>> = vec![None; cluster.pods.len()];
         let order = compiled.placement_order();
-        for &i in &order {
-            let demand = compiled.demand(i);
-            if let Some(j) = self.choose(&compiled, &demand, &states, None) {
-                let gpus = states[j].take(&demand);
-                assignment[i] = Some(PodPlacement { node: j, gpus });
+        if self.0.pack_shares {
+            place_grouped(self, &compiled, &order, &mut states, &mut assignment);
+        } else {
+            for &i in &order {
+                let demand = compiled.demand(i);
+                if let Some(j) = self.choose(&compiled, &demand, &states, None) {
+                    let gpus = states[j].take(&demand);
+                    assignment[i] = Some(PodPlacement { node: j, gpus });
+                }
             }
         }
         if self.0.repair {
@@ -133,7 +163,7 @@ impl ClusterPlacer {
         let gpu_free: u64 = states.iter().map(NodeState::gpu_free).sum();
         let milli = f64::from(GPU_MILLI);
         ClusterPlan {
-            placer: self.name().to_owned(),
+            placer: self.name(),
             placed: placed.iter().filter(|&&p| p).count(),
             nodes_used,
             lower_bound,
@@ -157,6 +187,7 @@ impl ClusterPlacer {
                 .fold(0.0, f64::max),
             assignment,
             unplaced,
+            gpu_shortfall: gpu_shortfall(cluster),
             solve_time: started.elapsed(),
         }
     }
@@ -196,7 +227,16 @@ impl ClusterPlacer {
                 continue;
             }
             let used = state.used(node);
-            let score = policy_score(policy, &used, &demand.amounts(), &cap, &c.largest);
+            let mut score = policy_score(policy, &used, &demand.amounts(), &cap, &c.largest);
+            // With shares packed, GPUs are the scarce resource: a pod
+            // without GPUs takes a GPU node's CPU only when no node
+            // without GPUs has room (scores lie within [-3, 1]).
+            if self.0.pack_shares {
+                if demand.gpu == GpuRequest::None && node.gpus > 0 {
+                    score -= 10.0;
+                }
+                score -= c.stranding(state, demand);
+            }
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, j));
             }
@@ -250,6 +290,12 @@ pub struct ClusterPlan {
     pub fragmentation_ratio: f64,
     /// Highest utilisation of any resource on any node.
     pub peak_utilisation: f64,
+    /// GPUs missing for every pod to fit at once, 0 if none: the whole
+    /// GPUs all pods ask for, plus the fewest GPUs all the shares can be
+    /// packed into (the Martello–Toth L2 bound of bin packing, CPU,
+    /// memory and GPU models ignored), minus the cluster's GPUs. Positive
+    /// means that no placement places every pod.
+    pub gpu_shortfall: usize,
     /// Wall-clock time of the placement, bound and fragmentation.
     pub solve_time: Duration,
 }
@@ -269,10 +315,13 @@ pub(super) struct Compiled<'c> {
     pub(super) pod_models: Vec<Option<Vec<u16>>>,
     /// Largest capacity of each resource (1 where none), the unit of sizes.
     largest: [f64; 3],
+    /// Least CPU and least memory any GPU pod asks for: a node with less
+    /// left strands its free GPUs.
+    gpu_pod_floor: (u64, u64),
 }
 
 impl<'c> Compiled<'c> {
-    fn new(cluster: &'c Cluster) -> Self {
+    pub(super) fn new(cluster: &'c Cluster) -> Self {
         let mut ids: HashMap<&str, u16> = HashMap::new();
         let node_model = cluster
             .nodes
@@ -308,12 +357,45 @@ impl<'c> Compiled<'c> {
                 *l = 1.0;
             }
         }
+        let gpu_pods = || cluster.pods.iter().filter(|p| p.gpu != GpuRequest::None);
+        let gpu_pod_floor = (
+            gpu_pods().map(|p| p.cpu_milli).min().unwrap_or(0),
+            gpu_pods().map(|p| p.memory_mib).min().unwrap_or(0),
+        );
         Self {
             cluster,
             node_model,
             pod_models,
             largest,
+            gpu_pod_floor,
         }
+    }
+
+    /// GPUs that placing `d` on a node in `state` strands, after minus
+    /// before: the node's free GPU capacity beyond what its CPU and memory
+    /// left could feed if every further GPU pod asked the floor per GPU. A
+    /// cheap, one-class form of the openb paper's fragmentation: 32-core
+    /// nodes with 4 GPUs otherwise fill their CPU with whole-GPU pods of
+    /// 10-12 cores and keep a GPU nobody can use.
+    fn stranding(&self, state: &NodeState, d: &Demand<'_>) -> f64 {
+        let (cpu, memory) = self.gpu_pod_floor;
+        // Free GPUs beyond what the CPU and memory left can feed at the
+        // floor's rate, in thousandths.
+        let stranded = |c: u64, m: u64, free: u64| {
+            let fed = |left: u64, floor: u64| {
+                left.checked_div(floor)
+                    .map_or(u64::MAX, |n| n.saturating_mul(u64::from(GPU_MILLI)))
+            };
+            free.saturating_sub(fed(c, cpu).min(fed(m, memory)))
+        };
+        let free = state.gpu_free();
+        let before = stranded(state.cpu, state.memory, free);
+        let after = stranded(
+            state.cpu.saturating_sub(d.cpu),
+            state.memory.saturating_sub(d.memory),
+            free.saturating_sub(d.gpu.milli()),
+        );
+        (after as f64 - before as f64) / f64::from(GPU_MILLI)
     }
 
     pub(super) fn demand(&self, i: usize) -> Demand<'_> {
@@ -328,22 +410,32 @@ impl<'c> Compiled<'c> {
 
     /// Pods that fit fewer empty nodes first, then larger ones (sum of the
     /// demands in units of the largest capacities), then input order.
-    fn placement_order(&self) -> Vec<usize> {
+    pub(super) fn placement_order(&self) -> Vec<usize> {
+        let demands: Vec<Demand<'_>> = (0..self.cluster.pods.len())
+            .map(|i| self.demand(i))
+            .collect();
+        self.order(&demands)
+    }
+
+    /// Indices of `demands` in the order of
+    /// [`Compiled::placement_order`].
+    pub(super) fn order(&self, demands: &[Demand<'_>]) -> Vec<usize> {
         let empty: Vec<NodeState> = self.cluster.nodes.iter().map(NodeState::empty).collect();
-        let n = self.cluster.pods.len();
-        let eligible: Vec<usize> = (0..n)
-            .map(|i| {
-                let d = self.demand(i);
+        let n = demands.len();
+        let eligible: Vec<usize> = demands
+            .iter()
+            .map(|d| {
                 empty
                     .iter()
                     .enumerate()
-                    .filter(|(j, s)| s.check(&d, self.node_model[*j]).is_ok())
+                    .filter(|(j, s)| s.check(d, self.node_model[*j]).is_ok())
                     .count()
             })
             .collect();
-        let size: Vec<f64> = (0..n)
-            .map(|i| {
-                let amounts = self.demand(i).amounts();
+        let size: Vec<f64> = demands
+            .iter()
+            .map(|d| {
+                let amounts = d.amounts();
                 amounts.iter().zip(&self.largest).map(|(a, l)| a / l).sum()
             })
             .collect();
@@ -555,6 +647,22 @@ fn why_unplaced(c: &Compiled<'_>, d: &Demand<'_>, states: &[NodeState]) -> Strin
         states.len(),
         parts.join(", ")
     )
+}
+
+/// See [`ClusterPlan::gpu_shortfall`].
+fn gpu_shortfall(cluster: &Cluster) -> usize {
+    let mut whole = 0u64;
+    let mut shares = Vec::new();
+    for pod in &cluster.pods {
+        match pod.gpu {
+            GpuRequest::None => {}
+            GpuRequest::Share(m) => shares.push(m),
+            GpuRequest::Whole(n) => whole += u64::from(n),
+        }
+    }
+    let gpus: u64 = cluster.nodes.iter().map(|n| u64::from(n.gpus)).sum();
+    let needed = whole + share_gpus_lower_bound(&shares);
+    usize::try_from(needed.saturating_sub(gpus)).unwrap_or(usize::MAX)
 }
 
 /// See [`ClusterPlan::lower_bound`].

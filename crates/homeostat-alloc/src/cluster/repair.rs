@@ -3,6 +3,7 @@
 //! ejection chain). Bounded so that it stays fast on the full trace.
 
 use super::place::{ClusterPlacer, Compiled, Demand, NodeState, PodPlacement};
+use super::swap::{SwapIndex, swap_for};
 
 /// Pod subsets (ejection candidates) tried per unplaced pod before giving
 /// up on it: keeps the repair linear in the unplaced pods.
@@ -44,6 +45,7 @@ pub(super) fn repair(
         }
     }
     let empty: Vec<NodeState> = c.cluster.nodes.iter().map(NodeState::empty).collect();
+    let swaps = SwapIndex::new(c, assignment);
     let mut placed = 0;
     // Demands that failed since the last success need not be tried again.
     let mut failed: Vec<(u64, u64, super::GpuRequest, Option<&[u16]>)> = Vec::new();
@@ -64,7 +66,10 @@ pub(super) fn repair(
             failed.clear();
             continue;
         }
-        if eject(placer, c, p, &empty, states, assignment, &mut on_node) {
+        let freed = placer.packs_shares()
+            && (free_cpu_for(placer, c, p, states, assignment, &mut on_node)
+                || swap_for(c, p, &swaps, states, assignment, &mut on_node));
+        if freed || eject(placer, c, p, &empty, states, assignment, &mut on_node) {
             placed += 1;
             failed.clear();
         } else {
@@ -112,6 +117,57 @@ fn eject(
                 return false;
             }
             if relocate(placer, c, p, j, &moved, trial, states, assignment, on_node) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Makes room for pod `p` on a node where only CPU or memory is short (its
+/// GPUs already have room for `p`) by moving one pod of the node elsewhere,
+/// pods without GPUs first, then shares, then whole-GPU pods. After share
+/// packing the GPU capacity left free often sits on nodes whose CPU
+/// ran out, and the generic [`eject`] spends its budget on nodes where `p`
+/// needs the GPU of the pod it moves, which then fits nowhere.
+fn free_cpu_for(
+    placer: &ClusterPlacer,
+    c: &Compiled<'_>,
+    p: usize,
+    states: &mut [NodeState],
+    assignment: &mut [Option<PodPlacement>],
+    on_node: &mut [Vec<usize>],
+) -> bool {
+    let d = c.demand(p);
+    let mut tries = 0;
+    for j in 0..states.len() {
+        let mut roomy = states[j].clone();
+        roomy.cpu = u64::MAX;
+        roomy.memory = u64::MAX;
+        if on_node[j].is_empty() || roomy.check(&d, c.node_model[j]).is_err() {
+            continue;
+        }
+        let mut pods = on_node[j].clone();
+        pods.sort_by_key(|&q| {
+            (
+                c.cluster.pods[q].gpu.milli() >= u64::from(super::GPU_MILLI),
+                c.cluster.pods[q].gpu.milli(),
+                q,
+            )
+        });
+        for q in pods {
+            let mut trial = states[j].clone();
+            if let Some(a) = &assignment[q] {
+                trial.give_back(&c.demand(q), &a.gpus);
+            }
+            if trial.check(&d, c.node_model[j]).is_err() {
+                continue;
+            }
+            tries += 1;
+            if tries > MAX_EJECTIONS {
+                return false;
+            }
+            if relocate(placer, c, p, j, &[q], trial, states, assignment, on_node) {
                 return true;
             }
         }
