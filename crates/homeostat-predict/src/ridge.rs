@@ -216,7 +216,7 @@ impl<D: ndarray::Data<Elem = f64>>
 }
 
 /// Solves `a · x = b` for a symmetric positive-definite `a` (Cholesky).
-fn solve_spd(mut a: Array2<f64>, mut b: Vec<f64>) -> Result<Vec<f64>> {
+pub(crate) fn solve_spd(mut a: Array2<f64>, mut b: Vec<f64>) -> Result<Vec<f64>> {
     let n = b.len();
     let singular = || {
         Error::InvalidData(

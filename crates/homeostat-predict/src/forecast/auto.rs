@@ -376,7 +376,10 @@ pub struct AutoEtsParams {
 /// periods) — and keeps the lowest AICc. The likelihood is the Gaussian
 /// one of the one-step errors on a window common to all candidates (from
 /// index `m` when a seasonal candidate exists), and `k` counts the free
-/// weights, the initial states and σ².
+/// weights, the initial states and σ². The initial states of candidates
+/// without multiplicative seasonality are estimated with the weights
+/// ([`HoltWintersParams::estimate_initial`](super::HoltWintersParams::estimate_initial));
+/// multiplicative ones start from the classical decomposition.
 ///
 /// ```
 /// use homeostat_predict::forecast::{auto_ets, Forecaster, Seasonality};
@@ -432,6 +435,7 @@ impl AutoEtsParams {
                 let params = HoltWinters::params()
                     .trend(trend)
                     .damped(damped)
+                    .estimate_initial(true)
                     .seasonality(season)
                     .period(if season == Seasonality::None { 1 } else { m });
                 let Ok(fit) = params.fit(y) else { continue };

@@ -29,6 +29,9 @@ pub struct HoltWintersParams {
     beta: Option<f64>,
     gamma: Option<f64>,
     phi: Option<f64>,
+    /// Absent from files written before the option existed: classical.
+    #[serde(default)]
+    estimate_initial: bool,
 }
 
 /// Holt–Winters forecaster: `HoltWinters::params()...fit(&y)`.
@@ -61,6 +64,7 @@ impl HoltWinters {
             beta: None,
             gamma: None,
             phi: None,
+            estimate_initial: false,
         }
     }
 }
@@ -108,6 +112,19 @@ impl HoltWintersParams {
     pub fn phi(mut self, phi: f64) -> Self {
         self.phi = Some(phi);
         self.damped = true;
+        self
+    }
+
+    /// Whether to estimate the initial level, trend and additive seasonal
+    /// factors (default false: the classical start from the first two
+    /// seasons). When true, each weight vector the fit tries gets the
+    /// initial state that minimises its squared one-step errors: with
+    /// additive components the errors are linear in that state, so it is a
+    /// least-squares solution (seasonal factors summing to zero), not more
+    /// search dimensions. Multiplicative seasonality keeps the classical
+    /// start.
+    pub fn estimate_initial(mut self, on: bool) -> Self {
+        self.estimate_initial = on;
         self
     }
 
@@ -174,7 +191,8 @@ impl HoltWintersParams {
     /// Fits the free weights by minimising the sum of squared one-step
     /// errors, from the classical initial state (first season's mean, the
     /// change of mean between the first two seasons, first season's
-    /// deviations).
+    /// deviations) or, with [`Self::estimate_initial`], from the best
+    /// initial state for each weight vector tried.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a weight out of range or a period
@@ -206,20 +224,30 @@ impl HoltWintersParams {
         };
         let free = self.free_weights();
         let scale = y.iter().map(|v| v * v).sum::<f64>() / y.len() as f64;
+        let classical = classical_start(&self, y);
+        let start_for = |w: &Weights| {
+            if self.estimate_initial {
+                estimated_start(&self, y, w).unwrap_or_else(|| classical.clone())
+            } else {
+                classical.clone()
+            }
+        };
         let objective = |u: &[f64]| {
             let w = weights_of(u);
-            run(&self, y, &w).sse / (1.0 + scale)
+            run(&self, y, &w, &start_for(&w)).sse / (1.0 + scale)
         };
         // Start from moderate weights (logit(0.3) ≈ -0.85).
-        let start = vec![-0.85; free];
-        let (best, _) = nelder_mead(objective, &start, 1.0, 1e-10, 400 * (free + 1));
+        let first_guess = vec![-0.85; free];
+        let (best, _) = nelder_mead(objective, &first_guess, 1.0, 1e-10, 400 * (free + 1));
         let weights = weights_of(&best);
-        let state = run(&self, y, &weights);
+        let start = start_for(&weights);
+        let state = run(&self, y, &weights, &start);
         Ok(HoltWintersFit {
             params: self,
             weights,
             state,
             n: y.len(),
+            start: Some(start),
         })
     }
 }
@@ -276,46 +304,157 @@ fn advance(
     err
 }
 
-fn run(p: &HoltWintersParams, y: &[f64], w: &Weights) -> State {
-    run_recording(p, y, w, None)
+/// The state the recursion starts from, entering index [`first_index`]:
+/// seasonal factors indexed by step modulo the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Start {
+    level: f64,
+    trend: f64,
+    season: Vec<f64>,
 }
 
-/// [`run`], also pushing the one-step error of every value the recursion
-/// sees (from index 1, or `m` with seasonality) to `errors`.
-fn run_recording(
-    p: &HoltWintersParams,
-    y: &[f64],
-    w: &Weights,
-    mut errors: Option<&mut Vec<f64>>,
-) -> State {
+/// The first index the recursion sees: the first season initialises the
+/// classical start, and the fit's errors are counted from here either way.
+fn first_index(p: &HoltWintersParams) -> usize {
+    if p.seasonality == Seasonality::None {
+        1
+    } else {
+        p.period
+    }
+}
+
+/// The classical start: the first season's mean (moved to the season's
+/// end by the trend), the change of mean between the first two seasons,
+/// and the first season's deviations; without seasonality the first value
+/// and the first difference.
+fn classical_start(p: &HoltWintersParams, y: &[f64]) -> Start {
     let seasonal = p.seasonality != Seasonality::None;
     let m = if seasonal { p.period } else { 1 };
     let mult = p.seasonality == Seasonality::Multiplicative;
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len().max(1) as f64;
     let first = &y[..m.min(y.len())];
-    let mut level = mean(first);
-    let mut trend = if !p.trend {
+    let level = mean(first);
+    let trend = if !p.trend {
         0.0
     } else if seasonal {
         (mean(&y[m..2 * m]) - level) / m as f64
     } else {
         y[1] - y[0]
     };
-    let mut season: Vec<f64> = if !seasonal {
+    let season: Vec<f64> = if !seasonal {
         vec![0.0]
     } else if mult {
         first.iter().map(|v| v / level).collect()
     } else {
         first.iter().map(|v| v - level).collect()
     };
-    let mut sse = 0.0;
-    let start = if seasonal { m } else { 1 };
-    if !seasonal {
-        level = y[0];
-    } else {
+    let level = if seasonal {
         // Start the recursion after the first season, the state centred on it.
-        level += trend * (m as f64 - 1.0) / 2.0;
+        level + trend * (m as f64 - 1.0) / 2.0
+    } else {
+        y[0]
+    };
+    Start {
+        level,
+        trend,
+        season,
     }
+}
+
+/// The start minimising the squared one-step errors for weights `w`, for
+/// additive components (`None` with multiplicative seasonality or a
+/// singular system). The errors are affine in the start, `e = e₀ + A·x`,
+/// with `e₀` the errors from a zero start and column `k` of `A` the errors
+/// of a zero series from the `k`-th unit start; the seasonal unknowns are
+/// the first `m − 1` factors, the last one minus their sum (a constant
+/// added to the level and taken from every factor predicts the same).
+fn estimated_start(p: &HoltWintersParams, y: &[f64], w: &Weights) -> Option<Start> {
+    if p.seasonality == Seasonality::Multiplicative {
+        return None;
+    }
+    let seasonal = p.seasonality == Seasonality::Additive;
+    let m = if seasonal { p.period } else { 1 };
+    let unknowns = 1 + usize::from(p.trend) + if seasonal { m - 1 } else { 0 };
+    let unit = |k: usize| {
+        let mut start = Start {
+            level: 0.0,
+            trend: 0.0,
+            season: vec![0.0; m],
+        };
+        if k == 0 {
+            start.level = 1.0;
+        } else if p.trend && k == 1 {
+            start.trend = 1.0;
+        } else {
+            let s = k - 1 - usize::from(p.trend);
+            start.season[s] = 1.0;
+            start.season[m - 1] = -1.0;
+        }
+        start
+    };
+    let errors = |series: &[f64], start: &Start| {
+        let mut out = Vec::with_capacity(series.len());
+        run_recording(p, series, w, start, Some(&mut out));
+        out
+    };
+    let base = errors(y, &unit_zero(m));
+    let zeros = vec![0.0; y.len()];
+    let columns: Vec<Vec<f64>> = (0..unknowns).map(|k| errors(&zeros, &unit(k))).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut gram = ndarray::Array2::<f64>::zeros((unknowns, unknowns));
+    let mut rhs = vec![0.0; unknowns];
+    for i in 0..unknowns {
+        for j in 0..=i {
+            let g = dot(&columns[i], &columns[j]);
+            gram[[i, j]] = g;
+            gram[[j, i]] = g;
+        }
+        rhs[i] = -dot(&columns[i], &base);
+    }
+    let x = crate::ridge::solve_spd(gram, rhs).ok()?;
+    if x.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut start = unit_zero(m);
+    for (k, &v) in x.iter().enumerate() {
+        let u = unit(k);
+        start.level += v * u.level;
+        start.trend += v * u.trend;
+        for (s, du) in start.season.iter_mut().zip(&u.season) {
+            *s += v * du;
+        }
+    }
+    Some(start)
+}
+
+fn unit_zero(m: usize) -> Start {
+    Start {
+        level: 0.0,
+        trend: 0.0,
+        season: vec![0.0; m],
+    }
+}
+
+fn run(p: &HoltWintersParams, y: &[f64], w: &Weights, start: &Start) -> State {
+    run_recording(p, y, w, start, None)
+}
+
+/// [`run`], also pushing the one-step error of every value the recursion
+/// sees (from [`first_index`] on) to `errors`.
+fn run_recording(
+    p: &HoltWintersParams,
+    y: &[f64],
+    w: &Weights,
+    from: &Start,
+    mut errors: Option<&mut Vec<f64>>,
+) -> State {
+    let seasonal = p.seasonality != Seasonality::None;
+    let m = if seasonal { p.period } else { 1 };
+    let mut level = from.level;
+    let mut trend = from.trend;
+    let mut season = from.season.clone();
+    let mut sse = 0.0;
+    let start = first_index(p);
     for (t, &obs) in y.iter().enumerate().skip(start) {
         let k = t % m;
         let mut slot = if seasonal { season[k] } else { 0.0 };
@@ -346,6 +485,10 @@ pub struct HoltWintersFit {
     weights: Weights,
     state: State,
     n: usize,
+    /// The start the fit used; absent from files written before starts
+    /// could be estimated (then the classical one).
+    #[serde(default)]
+    start: Option<Start>,
 }
 
 impl HoltWintersFit {
@@ -359,11 +502,7 @@ impl HoltWintersFit {
 
     /// Residual variance of the one-step errors.
     pub fn sigma2(&self) -> f64 {
-        let start = if self.params.seasonality == Seasonality::None {
-            1
-        } else {
-            self.params.period
-        };
+        let start = first_index(&self.params);
         self.state.sse / (self.n.saturating_sub(start)).max(1) as f64
     }
 
@@ -376,7 +515,11 @@ impl HoltWintersFit {
     /// from index 1 (`m` with seasonality) on.
     pub(crate) fn errors_on(&self, y: &[f64]) -> Vec<f64> {
         let mut out = Vec::with_capacity(y.len());
-        run_recording(&self.params, y, &self.weights, Some(&mut out));
+        let start = match &self.start {
+            Some(start) => start.clone(),
+            None => classical_start(&self.params, y),
+        };
+        run_recording(&self.params, y, &self.weights, &start, Some(&mut out));
         out
     }
 
@@ -593,5 +736,118 @@ mod tests {
         let f = ok(fit.forecast(3, 0.9));
         assert!(f.mean.iter().all(|m| (m - 3.0).abs() < 1e-9));
         assert!(f.sd.iter().all(|s| *s < 1e-9));
+    }
+
+    /// A series the additive recursion produces exactly from `start` with
+    /// fixed weights (no noise: every one-step error is zero).
+    fn generated(p: &HoltWintersParams, w: &Weights, start: &Start, n: usize) -> Vec<f64> {
+        let m = start.season.len();
+        let first = first_index(p);
+        let (mut level, mut trend, mut season) = (start.level, start.trend, start.season.clone());
+        let mut y = vec![0.0; n];
+        // Values before the first index only feed the classical start.
+        for (t, v) in y.iter_mut().enumerate().take(first) {
+            *v = 100.0 + t as f64;
+        }
+        for (t, value) in y.iter_mut().enumerate().skip(first) {
+            let k = t % m;
+            let [_, _, _, phi] = *w;
+            let obs = level + phi * trend + season[k];
+            *value = obs;
+            let mut slot = season[k];
+            advance(p, w, &mut level, &mut trend, &mut slot, obs);
+            season[k] = slot;
+        }
+        y
+    }
+
+    #[test]
+    fn the_estimated_start_recovers_a_known_start_and_never_loses_to_the_classical_one() {
+        let p = HoltWinters::params()
+            .period(4)
+            .seasonality(Seasonality::Additive)
+            .damped(true)
+            .estimate_initial(true);
+        let w: Weights = [0.3, 0.05, 0.1, 0.9];
+        let truth = Start {
+            level: 50.0,
+            trend: 0.7,
+            season: vec![3.0, -1.0, 0.5, -2.5],
+        };
+        let y = generated(&p, &w, &truth, 80);
+        let start = estimated_start(&p, &y, &w).expect("additive: estimable");
+        assert!((start.level - truth.level).abs() < 1e-6, "{start:?}");
+        assert!((start.trend - truth.trend).abs() < 1e-6, "{start:?}");
+        for (s, t) in start.season.iter().zip(&truth.season) {
+            assert!((s - t).abs() < 1e-6, "{start:?}");
+        }
+        assert!(run(&p, &y, &w, &start).sse < 1e-12);
+        // On noisy data too the least-squares start beats the classical one.
+        let noisy: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + ((i * 37 % 11) as f64 - 5.0) * 0.3)
+            .collect();
+        let estimated = run(&p, &noisy, &w, &ok_some(estimated_start(&p, &noisy, &w))).sse;
+        let classical = run(&p, &noisy, &w, &classical_start(&p, &noisy)).sse;
+        assert!(estimated <= classical, "{estimated} > {classical}");
+        // Without seasonality or trend as well.
+        for p in [
+            HoltWinters::params().estimate_initial(true),
+            HoltWinters::params().trend(false).estimate_initial(true),
+        ] {
+            let estimated = run(&p, &noisy, &w, &ok_some(estimated_start(&p, &noisy, &w))).sse;
+            let classical = run(&p, &noisy, &w, &classical_start(&p, &noisy)).sse;
+            assert!(
+                estimated <= classical * (1.0 + 1e-12),
+                "{estimated} > {classical}"
+            );
+        }
+    }
+
+    fn ok_some<T>(v: Option<T>) -> T {
+        v.expect("estimable")
+    }
+
+    #[test]
+    fn fits_with_estimated_starts_are_no_worse_and_reload_from_older_files() {
+        let y: Vec<f64> = (0..24 * 6)
+            .map(|i| {
+                20.0 + 0.02 * i as f64
+                    + 4.0 * (i as f64 * std::f64::consts::TAU / 24.0).sin()
+                    + ((i * 53 % 17) as f64 - 8.0) * 0.2
+            })
+            .collect();
+        let base = HoltWinters::params()
+            .period(24)
+            .seasonality(Seasonality::Additive)
+            .damped(true);
+        let classical = ok(base.clone().fit(&y));
+        let estimated = ok(base.clone().estimate_initial(true).fit(&y));
+        assert!(
+            estimated.sse() < classical.sse(),
+            "{} vs {}",
+            estimated.sse(),
+            classical.sse()
+        );
+        // The recorded errors are those of the fit's own start.
+        let sse: f64 = estimated.errors_on(&y).iter().map(|e| e * e).sum();
+        assert!((sse - estimated.sse()).abs() <= 1e-9 * sse.max(1.0));
+        // Multiplicative seasonality keeps the classical start.
+        let mult = base.clone().seasonality(Seasonality::Multiplicative);
+        assert_eq!(
+            ok(mult.clone().fit(&y)).sse(),
+            ok(mult.estimate_initial(true).fit(&y)).sse()
+        );
+        // A fit saved before starts were stored loads with the classical one.
+        let mut json = serde_json::to_value(&classical).expect("serialisable");
+        let object = json.as_object_mut().expect("an object");
+        object.remove("start");
+        object["params"]
+            .as_object_mut()
+            .expect("an object")
+            .remove("estimate_initial");
+        let old: HoltWintersFit = serde_json::from_value(json).expect("older files load");
+        assert_eq!(old.errors_on(&y), classical.errors_on(&y));
     }
 }
