@@ -16,7 +16,7 @@
 use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::complete::{CODES, Complete, MAX_DEPTH, MAX_STRIDE, ROWS, pack};
+use super::complete::{Complete, MAX_DEPTH, MAX_STRIDE, PADDED_CODES, ROWS, pack};
 use super::node::Tree;
 use super::sum::sum_trees;
 use crate::binning::MISSING;
@@ -99,7 +99,7 @@ impl CodeTree {
     /// Adds this tree's value for each row of a block (`stride` bytes of
     /// codes per row) to `out`.
     fn add_block(&self, codes: &[u8], stride: usize, out: &mut [f64]) {
-        if let (Some(complete), Some(fixed)) = (&self.complete, codes.first_chunk::<CODES>())
+        if let (Some(complete), Some(fixed)) = (&self.complete, codes.first_chunk::<PADDED_CODES>())
             && complete.add_block(fixed, stride, out)
         {
             return;
@@ -211,8 +211,9 @@ impl Coded {
             out.fill(total);
             return out;
         }
-        // At least CODES bytes, so the complete walk sees a fixed-size array.
-        let mut codes = vec![0u8; (ROWS * stride).max(CODES)];
+        // At least PADDED_CODES bytes, so the complete walk sees a
+        // fixed-size array.
+        let mut codes = vec![0u8; (ROWS * stride).max(PADDED_CODES)];
         for (block, out) in x
             .axis_chunks_iter(Axis(0), ROWS)
             .zip(out.axis_chunks_iter_mut(Axis(0), ROWS))

@@ -4,6 +4,7 @@
 
 mod complete;
 mod ensemble;
+mod gather;
 mod grow;
 mod node;
 mod sum;
