@@ -515,18 +515,33 @@ impl NodeState {
         }
     }
 
+    /// Whether `d` fits, or the first resource that is short: the GPU
+    /// model, CPU, memory, then GPUs.
     pub(super) fn check(&self, d: &Demand<'_>, model: Option<u16>) -> Result<(), Short> {
-        if let Some(allowed) = d.models
-            && !model.is_some_and(|m| allowed.contains(&m))
-        {
-            return Err(Short::Model);
-        }
+        Self::check_model(d, model)?;
         if d.cpu > self.cpu {
             return Err(Short::Cpu);
         }
         if d.memory > self.memory {
             return Err(Short::Memory);
         }
+        self.check_gpus(d)
+    }
+
+    /// Whether `d` would fit if CPU and memory were no limit: the node's
+    /// GPU model and free GPUs take it.
+    pub(super) fn gpu_room_for(&self, d: &Demand<'_>, model: Option<u16>) -> bool {
+        Self::check_model(d, model).is_ok() && self.check_gpus(d).is_ok()
+    }
+
+    fn check_model(d: &Demand<'_>, model: Option<u16>) -> Result<(), Short> {
+        match d.models {
+            Some(allowed) if !model.is_some_and(|m| allowed.contains(&m)) => Err(Short::Model),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_gpus(&self, d: &Demand<'_>) -> Result<(), Short> {
         match d.gpu {
             GpuRequest::None => Ok(()),
             GpuRequest::Share(m) => {

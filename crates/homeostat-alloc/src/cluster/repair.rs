@@ -26,6 +26,22 @@ impl NodeState {
             }
         }
     }
+
+    /// The state with `pods` (placed on this node) taken off it.
+    pub(super) fn without(
+        &self,
+        c: &Compiled<'_>,
+        assignment: &[Option<PodPlacement>],
+        pods: &[usize],
+    ) -> Self {
+        let mut state = self.clone();
+        for &q in pods {
+            if let Some(a) = &assignment[q] {
+                state.give_back(&c.demand(q), &a.gpus);
+            }
+        }
+        state
+    }
 }
 
 /// Places the unplaced pods of `assignment` it can, in `order`, each
@@ -67,9 +83,17 @@ pub(super) fn repair(
             continue;
         }
         let freed = placer.packs_shares()
-            && (free_cpu_for(placer, c, p, states, assignment, &mut on_node)
-                || swap_for(c, p, &swaps, states, assignment, &mut on_node));
-        if freed || eject(placer, c, p, &empty, states, assignment, &mut on_node) {
+            && (make_room(
+                placer,
+                c,
+                p,
+                Moves::FreeCpu,
+                states,
+                assignment,
+                &mut on_node,
+            ) || swap_for(c, p, &swaps, states, assignment, &mut on_node));
+        let eject = Moves::Eject(&empty);
+        if freed || make_room(placer, c, p, eject, states, assignment, &mut on_node) {
             placed += 1;
             failed.clear();
         } else {
@@ -79,13 +103,70 @@ pub(super) fn repair(
     placed
 }
 
-/// Tries to make room for pod `p` on some node by moving one or two of its
-/// pods to other nodes; applies the first chain that works.
-fn eject(
+/// Which sets of a node's pods [`make_room`] tries to move off it.
+#[derive(Clone, Copy)]
+enum Moves<'a> {
+    /// One pod at a time, pods without GPUs first, then shares, then
+    /// whole-GPU pods, on a node whose GPUs already have room for the
+    /// unplaced pod: only CPU or memory is short. After share packing the
+    /// GPU capacity left free often sits on nodes whose CPU ran out, and
+    /// the generic ejections spend the budget on nodes where the pod needs
+    /// the GPU of the pod it moves, which then fits nowhere.
+    FreeCpu,
+    /// The generic ejection chains: every pod of the node, then every
+    /// pair, on a node that could take the unplaced pod when empty (each
+    /// node's empty state given).
+    Eject(&'a [NodeState]),
+}
+
+impl Moves<'_> {
+    /// The sets to try for demand `d` on node `j`, whose state is `state`
+    /// and whose pods are `pods`, in order.
+    fn candidates(
+        self,
+        c: &Compiled<'_>,
+        d: &Demand<'_>,
+        j: usize,
+        state: &NodeState,
+        pods: &[usize],
+    ) -> Vec<Vec<usize>> {
+        match self {
+            Moves::FreeCpu => {
+                if !state.gpu_room_for(d, c.node_model[j]) {
+                    return Vec::new();
+                }
+                let mut pods = pods.to_vec();
+                pods.sort_by_key(|&q| {
+                    let milli = c.cluster.pods[q].gpu.milli();
+                    (milli >= u64::from(super::GPU_MILLI), milli, q)
+                });
+                pods.into_iter().map(|q| vec![q]).collect()
+            }
+            Moves::Eject(empty) => {
+                if empty[j].check(d, c.node_model[j]).is_err() {
+                    return Vec::new();
+                }
+                let singles = pods.iter().map(|&q| vec![q]);
+                let pairs = pods
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(a, &q)| pods[a + 1..].iter().map(move |&r| vec![q, r]));
+                singles.chain(pairs).collect()
+            }
+        }
+    }
+}
+
+/// Makes room for pod `p` by moving pods off one node: for each node with
+/// pods, in index order, the sets of its pods `moves` offers, in their
+/// order; the first set whose removal lets `p` fit and whose pods all find
+/// other homes is applied. Gives up after
+/// [`MAX_EJECTIONS`] sets that would let `p` fit.
+fn make_room(
     placer: &ClusterPlacer,
     c: &Compiled<'_>,
     p: usize,
-    empty: &[NodeState],
+    moves: Moves<'_>,
     states: &mut [NodeState],
     assignment: &mut [Option<PodPlacement>],
     on_node: &mut [Vec<usize>],
@@ -93,22 +174,11 @@ fn eject(
     let d = c.demand(p);
     let mut tries = 0;
     for j in 0..states.len() {
-        if on_node[j].is_empty() || empty[j].check(&d, c.node_model[j]).is_err() {
+        if on_node[j].is_empty() {
             continue;
         }
-        let pods = on_node[j].clone();
-        let singles = pods.iter().map(|&q| vec![q]);
-        let pairs = pods
-            .iter()
-            .enumerate()
-            .flat_map(|(a, &q)| pods[a + 1..].iter().map(move |&r| vec![q, r]));
-        for moved in singles.chain(pairs) {
-            let mut trial = states[j].clone();
-            for &q in &moved {
-                if let Some(a) = &assignment[q] {
-                    trial.give_back(&c.demand(q), &a.gpus);
-                }
-            }
+        for moved in moves.candidates(c, &d, j, &states[j], &on_node[j]) {
+            let trial = states[j].without(c, assignment, &moved);
             if trial.check(&d, c.node_model[j]).is_err() {
                 continue;
             }
@@ -117,57 +187,6 @@ fn eject(
                 return false;
             }
             if relocate(placer, c, p, j, &moved, trial, states, assignment, on_node) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Makes room for pod `p` on a node where only CPU or memory is short (its
-/// GPUs already have room for `p`) by moving one pod of the node elsewhere,
-/// pods without GPUs first, then shares, then whole-GPU pods. After share
-/// packing the GPU capacity left free often sits on nodes whose CPU
-/// ran out, and the generic [`eject`] spends its budget on nodes where `p`
-/// needs the GPU of the pod it moves, which then fits nowhere.
-fn free_cpu_for(
-    placer: &ClusterPlacer,
-    c: &Compiled<'_>,
-    p: usize,
-    states: &mut [NodeState],
-    assignment: &mut [Option<PodPlacement>],
-    on_node: &mut [Vec<usize>],
-) -> bool {
-    let d = c.demand(p);
-    let mut tries = 0;
-    for j in 0..states.len() {
-        let mut roomy = states[j].clone();
-        roomy.cpu = u64::MAX;
-        roomy.memory = u64::MAX;
-        if on_node[j].is_empty() || roomy.check(&d, c.node_model[j]).is_err() {
-            continue;
-        }
-        let mut pods = on_node[j].clone();
-        pods.sort_by_key(|&q| {
-            (
-                c.cluster.pods[q].gpu.milli() >= u64::from(super::GPU_MILLI),
-                c.cluster.pods[q].gpu.milli(),
-                q,
-            )
-        });
-        for q in pods {
-            let mut trial = states[j].clone();
-            if let Some(a) = &assignment[q] {
-                trial.give_back(&c.demand(q), &a.gpus);
-            }
-            if trial.check(&d, c.node_model[j]).is_err() {
-                continue;
-            }
-            tries += 1;
-            if tries > MAX_EJECTIONS {
-                return false;
-            }
-            if relocate(placer, c, p, j, &[q], trial, states, assignment, on_node) {
                 return true;
             }
         }

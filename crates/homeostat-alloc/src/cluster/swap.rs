@@ -52,19 +52,17 @@ pub(super) fn swap_for(
     let d = c.demand(p);
     let mut tries = 0;
     for a in 0..states.len() {
-        let mut roomy = states[a].clone();
-        roomy.cpu = u64::MAX;
-        roomy.memory = u64::MAX;
-        if roomy.check(&d, c.node_model[a]).is_err() || states[a].check(&d, c.node_model[a]).is_ok()
+        if !states[a].gpu_room_for(&d, c.node_model[a])
+            || states[a].check(&d, c.node_model[a]).is_ok()
         {
             continue;
         }
         for &x in &on_node[a] {
-            let (dx, Some(px)) = (c.demand(x), &assignment[x]) else {
+            let dx = c.demand(x);
+            if assignment[x].is_none() {
                 continue;
-            };
-            let mut without_x = states[a].clone();
-            without_x.give_back(&dx, &px.gpus);
+            }
+            let without_x = states[a].without(c, assignment, &[x]);
             let key = (dx.gpu, c.pod_models[x].clone());
             for &z in index.0.get(&key).map_or(&[][..], Vec::as_slice) {
                 let dz = c.demand(z);
