@@ -133,3 +133,36 @@ fn the_bound_never_exceeds_the_proven_optima() {
     }
     eprintln!("bound equal to the optimum on {tight} of 78");
 }
+
+/// The heuristic with its default branch and bound on all 78 instances: the
+/// reported bound never exceeds the proven optimum, the assignment is
+/// feasible and never below it, and a bound equal to the objective (a
+/// proof of optimality) only for an optimal assignment.
+#[test]
+#[ignore = "reads ../shared/data; run in release"]
+fn the_heuristic_bound_with_branching_never_exceeds_the_proven_optima() {
+    let Some(dir) = data() else {
+        eprintln!("skipped: no ../shared/data/gap");
+        return;
+    };
+    let heuristic = homeostat_alloc::gap::GapHeuristic::params()
+        .check()
+        .unwrap();
+    let mut proven = 0;
+    for (path, optimum) in &optima(&dir) {
+        let gap = GapInstance::from_path(dir.join(path)).unwrap();
+        let s = heuristic.solve(&gap).unwrap();
+        assert!(s.feasible, "{path}");
+        assert!(s.bound <= *optimum, "{path}: bound {} > {optimum}", s.bound);
+        assert!(
+            s.objective >= *optimum,
+            "{path}: {} < {optimum}",
+            s.objective
+        );
+        if s.bound == s.objective {
+            assert_eq!(s.objective, *optimum, "{path}");
+            proven += 1;
+        }
+    }
+    eprintln!("proven optimal on {proven} of 78");
+}

@@ -40,6 +40,11 @@ pub(crate) struct AssignArgs {
     /// assignment (0: off).
     #[arg(long, default_value_t = 0)]
     stall: usize,
+    /// Knapsack table cells the heuristic's branch and bound over the
+    /// Lagrangian relaxation may fill to prove its best assignment optimal
+    /// (0: off).
+    #[arg(long, default_value_t = 30_000_000)]
+    branch_cells: u64,
     /// Seed of the heuristic's random moves.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -84,6 +89,7 @@ pub(crate) fn run(args: &AssignArgs) -> anyhow::Result<()> {
             .seed(args.seed)
             .lagrangian_iterations(args.lagrangian_iterations)
             .stall(args.stall)
+            .branch_cells(args.branch_cells)
             .time_limit(limit)
             .check()?
             .solve(&gap)?)

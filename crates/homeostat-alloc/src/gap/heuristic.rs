@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::branch::branch_and_bound;
 use super::{
     GapInstance, GapSolution, LagrangianBound, gap_lagrangian_bound, gap_lp_bound, relative_gap,
 };
@@ -25,6 +26,7 @@ pub struct GapHeuristicParams {
     lp_bound: bool,
     lagrangian: usize,
     stall: usize,
+    branch_cells: u64,
 }
 
 impl GapHeuristicParams {
@@ -78,6 +80,21 @@ impl GapHeuristicParams {
         self
     }
 
+    /// Knapsack table cells the branch and bound may fill (default
+    /// 30 000 000, tens of milliseconds; 0 turns it off). It runs once the
+    /// search has gone 100 rounds without a better assignment, if the best
+    /// one costs at most one unit more than the Lagrangian bound: each node
+    /// re-solves the knapsack relaxation with some jobs fixed to agents and
+    /// some pairs ruled out. When it explores the whole tree within the
+    /// budget, the best assignment is proven optimal (the reported bound
+    /// equals it) and the search stops; it may also find a cheaper one.
+    /// The budget counts work, not time, so results stay deterministic.
+    #[must_use]
+    pub fn branch_cells(mut self, cells: u64) -> Self {
+        self.branch_cells = cells;
+        self
+    }
+
     /// Validates the parameters.
     pub fn check(self) -> Result<GapHeuristic> {
         if self.iterations == 0 {
@@ -122,6 +139,7 @@ impl GapHeuristic {
             lp_bound: true,
             lagrangian: 300,
             stall: 0,
+            branch_cells: 30_000_000,
         }
     }
 
@@ -178,6 +196,16 @@ impl GapHeuristic {
             if p.time_limit.is_some_and(|t| started.elapsed() >= t) {
                 break;
             }
+            if since_best == BRANCH_AFTER
+                && let Some(l) = &lagrange
+                && search.best.is_some()
+            {
+                // The search has stalled on its best: try to prove it.
+                bound = bound.max(branch(gap, l, &mut search, p.branch_cells));
+                if search.best_cost <= bound + 1e-9 {
+                    break;
+                }
+            }
             let before = search.best_cost;
             search.perturb(&mut rng);
             search.descend();
@@ -217,6 +245,31 @@ fn finish(
         gap: relative_gap(objective, bound),
         solve_time: started.elapsed(),
     })
+}
+
+/// Runs the branch and bound from the root relaxation `root` with the
+/// search's best cost, adopts a cheaper assignment it finds, and returns
+/// the best cost if it proved it optimal (else minus infinity).
+fn branch(gap: &GapInstance, root: &LagrangianBound, search: &mut Search<'_>, cells: u64) -> f64 {
+    // A wider gap needs a tree the budget rarely covers.
+    if cells == 0 || search.best_cost > root.bound + 1.0 + 1e-9 {
+        return f64::NEG_INFINITY;
+    }
+    let Some(outcome) = branch_and_bound(gap, root, search.best_cost, cells) else {
+        return f64::NEG_INFINITY;
+    };
+    // Proven: the tree's best (a cheaper assignment, or the search's) is
+    // the optimum, whatever the search keeps.
+    let optimum = outcome.better.as_ref().map_or(search.best_cost, |b| b.0);
+    if let Some((_, better)) = outcome.better {
+        search.load_from(&better);
+        search.record();
+    }
+    if outcome.proven {
+        optimum
+    } else {
+        f64::NEG_INFINITY
+    }
 }
 
 /// `best` when the Lagrangian bound proves that no assignment is cheaper
@@ -326,6 +379,10 @@ fn lightest(gap: &GapInstance) -> Vec<usize> {
 /// Search rounds before the Lagrangian bound: its subgradient steps aim at
 /// the best cost found, and a closer target gives a tighter bound sooner.
 const LAGRANGE_AFTER: usize = 50;
+
+/// Search rounds without a better assignment after which the branch and
+/// bound tries to prove the best one optimal (once per best assignment).
+const BRANCH_AFTER: usize = 100;
 
 /// How far above the best cost the search may wander before it returns to
 /// the best assignment.

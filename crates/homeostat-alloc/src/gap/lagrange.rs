@@ -53,34 +53,57 @@ impl LagrangianBound {
 
 /// The bound strengthened by penalties: every job goes to some agent, so
 /// the cost is at least the smallest [`LagrangianBound::pair_bound`] of
-/// each job, and at least the largest of these over the jobs.
-fn penalised(gap: &GapInstance, value: f64, u: &[f64]) -> f64 {
+/// each job, and at least the largest of these over the jobs. At a node of
+/// the branch and bound only the free jobs and their allowed agents count
+/// (a free job with none left makes the node infeasible: infinity).
+fn penalised(relaxation: &Relaxation<'_>, value: f64, u: &[f64], at: Option<&Restriction>) -> f64 {
+    let gap = relaxation.gap;
     (0..gap.jobs())
+        .filter(|&j| at.is_none_or(|r| r.free[j]))
         .map(|j| {
             (0..gap.agents())
-                .filter(|&i| gap.weight(i, j) <= gap.capacity()[i])
+                .filter(|&i| relaxation.allows(i, j, at))
                 .map(|i| value + (gap.cost(i, j) - u[j]).max(0.0))
                 .fold(f64::INFINITY, f64::min)
         })
         .fold(value, f64::max)
 }
 
+/// A node of the branch and bound: jobs fixed to agents, pairs ruled out,
+/// and what the fixed jobs leave of each agent's capacity.
+#[derive(Debug, Clone)]
+pub(super) struct Restriction {
+    /// Integer capacity left to each agent by the fixed jobs.
+    pub(super) capacity: Vec<usize>,
+    /// Whether pair `agent * jobs + job` may be used (false for every pair
+    /// of a fixed job).
+    pub(super) allowed: Vec<bool>,
+    /// Whether each job is still free.
+    pub(super) free: Vec<bool>,
+    /// The agent of each fixed job (meaningless for free jobs).
+    pub(super) agent: Vec<usize>,
+    /// Total cost of the fixed jobs.
+    pub(super) fixed_cost: f64,
+}
+
 /// The relaxation with its reusable dynamic-programming buffers.
-struct Relaxation<'g> {
+pub(super) struct Relaxation<'g> {
     gap: &'g GapInstance,
     /// Integer capacity of each agent.
-    capacity: Vec<usize>,
+    pub(super) capacity: Vec<usize>,
     /// Integer weight `weight[agent * jobs + job]`.
-    weight: Vec<usize>,
+    pub(super) weight: Vec<usize>,
     best: Vec<f64>,
     take: Vec<bool>,
     items: Vec<usize>,
+    /// Knapsack table cells filled so far: the relaxation's cost.
+    pub(super) cells: u64,
 }
 
 impl<'g> Relaxation<'g> {
     /// `None` when a weight or capacity is not an integer, or a knapsack
     /// table would exceed [`MAX_KNAPSACK_CELLS`].
-    fn new(gap: &'g GapInstance) -> Option<Self> {
+    pub(super) fn new(gap: &'g GapInstance) -> Option<Self> {
         let as_int = |v: f64| (v.fract() == 0.0 && (0.0..1e9).contains(&v)).then_some(v as usize);
         let capacity: Vec<usize> = gap
             .capacity()
@@ -105,27 +128,56 @@ impl<'g> Relaxation<'g> {
             best: Vec::new(),
             take: Vec::new(),
             items: Vec::new(),
+            cells: 0,
         })
     }
 
-    /// The relaxation's value at multipliers `u`, and how many agents take
-    /// each job (`count`) and the last agent that took it (`agent`).
-    fn evaluate(&mut self, u: &[f64], count: &mut [u32], agent: &mut [usize]) -> f64 {
+    /// Whether job `j` may go to agent `i`: it fits the agent's capacity
+    /// (what the node leaves of it) and the node allows the pair.
+    fn allows(&self, i: usize, j: usize, at: Option<&Restriction>) -> bool {
+        let n = self.gap.jobs();
+        match at {
+            None => self.weight[i * n + j] <= self.capacity[i],
+            Some(r) => r.allowed[i * n + j] && self.weight[i * n + j] <= r.capacity[i],
+        }
+    }
+
+    /// The relaxation's value at multipliers `u` (at node `at`, if any),
+    /// and how many agents take each job (`count`; 1 for fixed jobs) and
+    /// the last agent that took it (`agent`).
+    pub(super) fn evaluate(
+        &mut self,
+        u: &[f64],
+        count: &mut [u32],
+        agent: &mut [usize],
+        at: Option<&Restriction>,
+    ) -> f64 {
         let gap = self.gap;
         let n = gap.jobs();
         count.fill(0);
-        let mut value: f64 = u.iter().sum();
-        for (i, &cap) in self.capacity.iter().enumerate() {
+        let mut value = match at {
+            None => u.iter().sum(),
+            Some(r) => {
+                for j in (0..n).filter(|&j| !r.free[j]) {
+                    count[j] = 1;
+                    agent[j] = r.agent[j];
+                }
+                r.fixed_cost + (0..n).filter(|&j| r.free[j]).map(|j| u[j]).sum::<f64>()
+            }
+        };
+        for i in 0..gap.agents() {
+            let cap = at.map_or(self.capacity[i], |r| r.capacity[i]);
             // Only jobs with a positive profit u_j - c_ij are worth taking.
-            self.items.clear();
-            self.items.extend(
-                (0..n).filter(|&j| u[j] - gap.cost(i, j) > 0.0 && self.weight[i * n + j] <= cap),
-            );
+            let mut items = std::mem::take(&mut self.items);
+            items.clear();
+            items.extend((0..n).filter(|&j| u[j] - gap.cost(i, j) > 0.0 && self.allows(i, j, at)));
+            self.items = items;
             let k = self.items.len();
             self.best.clear();
             self.best.resize(cap + 1, 0.0);
             self.take.clear();
             self.take.resize(k * (cap + 1), false);
+            self.cells += (k * (cap + 1)) as u64;
             for (t, &j) in self.items.iter().enumerate() {
                 let (w, p) = (self.weight[i * n + j], u[j] - gap.cost(i, j));
                 let row = &mut self.take[t * (cap + 1)..(t + 1) * (cap + 1)];
@@ -188,7 +240,7 @@ pub fn gap_lagrangian_bound(
     let (m, n) = (gap.agents(), gap.jobs());
     // Start at each job's cheapest cost: the relaxation then takes nothing
     // and its value is the sum of the cheapest costs.
-    let mut u: Vec<f64> = (0..n)
+    let u: Vec<f64> = (0..n)
         .map(|j| {
             (0..m)
                 .filter(|&i| relaxation.weight[i * n + j] <= relaxation.capacity[i])
@@ -200,6 +252,30 @@ pub fn gap_lagrangian_bound(
         // A job fits on no agent: the GAP is infeasible, no finite bound.
         return Ok(None);
     }
+    Ok(Some(ascend(
+        &mut relaxation,
+        u,
+        upper,
+        iterations,
+        None,
+        2.0,
+    )))
+}
+
+/// Subgradient steps from multipliers `u` (Polyak steps of size `lambda`
+/// towards `upper` when given), at most `iterations`, at node `at` or at
+/// the root: the best bound found. Stops early once the bound reaches
+/// `upper` or the relaxed solution assigns every job once (then optimal).
+pub(super) fn ascend(
+    relaxation: &mut Relaxation<'_>,
+    mut u: Vec<f64>,
+    upper: Option<f64>,
+    iterations: usize,
+    at: Option<&Restriction>,
+    mut lambda: f64,
+) -> LagrangianBound {
+    let gap = relaxation.gap;
+    let n = gap.jobs();
     let integral = gap.integral_costs();
     let round = |v: f64| {
         if integral { (v - 1e-6).ceil() } else { v }
@@ -215,12 +291,11 @@ pub fn gap_lagrangian_bound(
         integral,
     };
     let mut best_raw = f64::NEG_INFINITY;
-    let mut lambda = 2.0;
     let mut stale = 0;
     for step in 0..iterations.max(1) {
-        let value = relaxation.evaluate(&u, &mut count, &mut agent);
+        let value = relaxation.evaluate(&u, &mut count, &mut agent, at);
         best.iterations = step + 1;
-        best.bound = best.bound.max(round(penalised(gap, value, &u)));
+        best.bound = best.bound.max(round(penalised(relaxation, value, &u, at)));
         if value > best_raw + 1e-9 {
             best_raw = value;
             best.value = value;
@@ -252,5 +327,5 @@ pub fn gap_lagrangian_bound(
             u[j] += t * (1.0 - f64::from(count[j]));
         }
     }
-    Ok(Some(best))
+    best
 }

@@ -1,6 +1,7 @@
 //! The generalised assignment problem (GAP): each job to exactly one agent,
 //! agents' capacities respected, total cost minimised.
 
+mod branch;
 mod heuristic;
 #[cfg(feature = "highs")]
 mod highs;
