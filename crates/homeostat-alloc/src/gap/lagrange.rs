@@ -94,6 +94,8 @@ pub(super) struct Relaxation<'g> {
     /// Integer weight `weight[agent * jobs + job]`.
     pub(super) weight: Vec<usize>,
     best: Vec<f64>,
+    /// The next item's table, written from `best` (then the two swap).
+    next: Vec<f64>,
     take: Vec<bool>,
     items: Vec<usize>,
     /// Knapsack table cells filled so far: the relaxation's cost.
@@ -126,6 +128,7 @@ impl<'g> Relaxation<'g> {
             capacity,
             weight,
             best: Vec::new(),
+            next: Vec::new(),
             take: Vec::new(),
             items: Vec::new(),
             cells: 0,
@@ -175,19 +178,26 @@ impl<'g> Relaxation<'g> {
             let k = self.items.len();
             self.best.clear();
             self.best.resize(cap + 1, 0.0);
+            self.next.resize(cap + 1, 0.0);
             self.take.clear();
             self.take.resize(k * (cap + 1), false);
             self.cells += (k * (cap + 1)) as u64;
             for (t, &j) in self.items.iter().enumerate() {
                 let (w, p) = (self.weight[i * n + j], u[j] - gap.cost(i, j));
                 let row = &mut self.take[t * (cap + 1)..(t + 1) * (cap + 1)];
-                for c in (w..=cap).rev() {
-                    let with = self.best[c - w] + p;
-                    if with > self.best[c] {
-                        self.best[c] = with;
-                        row[c] = true;
-                    }
+                // From the previous item's table into a second one: no
+                // cell reads one written for this item, so the loop has
+                // no carried dependency and compiles to vector code.
+                let (old, new) = (&self.best[..=cap], &mut self.next[..=cap]);
+                new[..w].copy_from_slice(&old[..w]);
+                let cells = new[w..].iter_mut().zip(&mut row[w..]);
+                for ((new, taken), (&keep, &base)) in cells.zip(old[w..].iter().zip(old)) {
+                    let with = base + p;
+                    let better = with > keep;
+                    *new = if better { with } else { keep };
+                    *taken = better;
                 }
+                std::mem::swap(&mut self.best, &mut self.next);
             }
             value -= self.best[cap];
             let mut c = cap;
