@@ -43,7 +43,7 @@ pub(crate) struct AssignArgs {
     /// Knapsack table cells the heuristic's branch and bound over the
     /// Lagrangian relaxation may fill to prove its best assignment optimal
     /// (0: off).
-    #[arg(long, default_value_t = 30_000_000)]
+    #[arg(long, default_value_t = 60_000_000)]
     branch_cells: u64,
     /// Seed of the heuristic's random moves.
     #[arg(long, default_value_t = 0)]

@@ -81,9 +81,9 @@ impl GapHeuristicParams {
     }
 
     /// Knapsack table cells the branch and bound may fill (default
-    /// 30 000 000, tens of milliseconds; 0 turns it off). It runs once the
+    /// 60 000 000, tens of milliseconds; 0 turns it off). It runs once the
     /// search has gone 100 rounds without a better assignment, if the best
-    /// one costs at most one unit more than the Lagrangian bound: each node
+    /// one costs at most two units more than the Lagrangian bound: each node
     /// re-solves the knapsack relaxation with some jobs fixed to agents and
     /// some pairs ruled out. When it explores the whole tree within the
     /// budget, the best assignment is proven optimal (the reported bound
@@ -139,7 +139,7 @@ impl GapHeuristic {
             lp_bound: true,
             lagrangian: 300,
             stall: 0,
-            branch_cells: 30_000_000,
+            branch_cells: 60_000_000,
         }
     }
 
@@ -252,7 +252,7 @@ fn finish(
 /// the best cost if it proved it optimal (else minus infinity).
 fn branch(gap: &GapInstance, root: &LagrangianBound, search: &mut Search<'_>, cells: u64) -> f64 {
     // A wider gap needs a tree the budget rarely covers.
-    if cells == 0 || search.best_cost > root.bound + 1.0 + 1e-9 {
+    if cells == 0 || search.best_cost > root.bound + BRANCH_GAP + 1e-9 {
         return f64::NEG_INFINITY;
     }
     let Some(outcome) = branch_and_bound(gap, root, search.best_cost, cells) else {
@@ -383,6 +383,10 @@ const LAGRANGE_AFTER: usize = 50;
 /// Search rounds without a better assignment after which the branch and
 /// bound tries to prove the best one optimal (once per best assignment).
 const BRANCH_AFTER: usize = 100;
+
+/// Largest distance, in cost units, from the best assignment down to the
+/// Lagrangian bound at which the branch and bound starts.
+const BRANCH_GAP: f64 = 2.0;
 
 /// How far above the best cost the search may wander before it returns to
 /// the best assignment.
