@@ -274,19 +274,25 @@ mod tests {
         best
     }
 
+    /// The feasible instances of seeds 0 to 39 with their optimum and root
+    /// relaxation (steps aimed at the optimum).
+    fn solved() -> impl Iterator<Item = (u64, GapInstance, f64, LagrangianBound)> {
+        (0..40).filter_map(|seed| {
+            let gap = instance(seed);
+            let optimum = brute_force(&gap)?;
+            let root = gap_lagrangian_bound(&gap, Some(optimum), 300)
+                .unwrap()
+                .unwrap();
+            Some((seed, gap, optimum, root))
+        })
+    }
+
     /// From a poor upper bound, a large enough budget finds the optimum and
     /// proves it; from the optimum, it proves it and finds nothing better.
     #[test]
     fn finds_and_proves_the_optimum_of_small_instances() {
         let mut proven_with_a_root_gap = 0;
-        for seed in 0..40 {
-            let gap = instance(seed);
-            let Some(optimum) = brute_force(&gap) else {
-                continue;
-            };
-            let root = gap_lagrangian_bound(&gap, Some(optimum), 300)
-                .unwrap()
-                .unwrap();
+        for (seed, gap, optimum, root) in solved() {
             assert!(root.bound <= optimum + 1e-9, "seed {seed}");
             if root.bound < optimum {
                 proven_with_a_root_gap += 1;
@@ -309,14 +315,7 @@ mod tests {
     /// A budget of no cells proves nothing unless the root settles it.
     #[test]
     fn an_exhausted_budget_proves_nothing() {
-        for seed in 0..40 {
-            let gap = instance(seed);
-            let Some(optimum) = brute_force(&gap) else {
-                continue;
-            };
-            let root = gap_lagrangian_bound(&gap, Some(optimum), 300)
-                .unwrap()
-                .unwrap();
+        for (seed, gap, optimum, root) in solved() {
             let out = branch_and_bound(&gap, &root, optimum + 20.0, 0).unwrap();
             if root.bound < optimum && root.proven_optimal.is_none() {
                 assert!(!out.proven, "seed {seed}");

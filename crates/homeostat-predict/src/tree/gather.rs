@@ -12,11 +12,10 @@ use super::complete::{MAX_DEPTH, MAX_STRIDE, PADDED_CODES, ROWS};
 
 /// Adds the complete tree's value for each row of a block to `out`, as
 /// [`super::complete::Complete::add_block`] does. `false` (and nothing
-/// added) when the processor has no AVX2 or the arguments break the
-/// layout's invariants: `nodes` has `2^depth + 1` entries, `leaves`
-/// `2^depth`, `depth <= MAX_DEPTH`, `stride <= MAX_STRIDE` and `out` at
-/// most [`ROWS`] entries.
-#[cfg(target_arch = "x86_64")]
+/// added) when the processor has no AVX2 (or is not x86-64) or the
+/// arguments break the layout's invariants: `nodes` has `2^depth + 1`
+/// entries, `leaves` `2^depth`, `depth <= MAX_DEPTH`, `stride <=
+/// MAX_STRIDE` and `out` at most [`ROWS`] entries.
 pub(super) fn add_block(
     nodes: &[u16],
     leaves: &[f64],
@@ -25,36 +24,23 @@ pub(super) fn add_block(
     stride: usize,
     out: &mut [f64],
 ) -> bool {
-    if !std::arch::is_x86_feature_detected!("avx2") {
-        return false;
+    let fits = depth <= MAX_DEPTH
+        && nodes.len() == (1 << depth) + 1
+        && leaves.len() == 1 << depth
+        && stride <= MAX_STRIDE
+        && out.len() <= ROWS;
+    #[cfg(target_arch = "x86_64")]
+    if fits && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2 (checked above), the only feature
+        // `avx2::walk` enables; `fits` holds its preconditions.
+        #[allow(unsafe_code)]
+        unsafe {
+            avx2::walk(nodes, leaves, depth, codes, stride, out);
+        }
+        return true;
     }
-    if depth > MAX_DEPTH
-        || nodes.len() != (1 << depth) + 1
-        || leaves.len() != 1 << depth
-        || stride > MAX_STRIDE
-        || out.len() > ROWS
-    {
-        return false;
-    }
-    // SAFETY: the processor has AVX2 (checked above), the only feature
-    // `avx2::walk` enables; the other checks above are its preconditions.
-    #[allow(unsafe_code)]
-    unsafe {
-        avx2::walk(nodes, leaves, depth, codes, stride, out);
-    }
-    true
-}
-
-/// No gathers on other processors: the caller walks rows one at a time.
-#[cfg(not(target_arch = "x86_64"))]
-pub(super) fn add_block(
-    _nodes: &[u16],
-    _leaves: &[f64],
-    _depth: usize,
-    _codes: &[u8; PADDED_CODES],
-    _stride: usize,
-    _out: &mut [f64],
-) -> bool {
+    // No gathers elsewhere: the caller walks rows one at a time.
+    let _ = (fits, codes);
     false
 }
 
