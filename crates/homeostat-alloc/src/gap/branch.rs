@@ -70,11 +70,7 @@ pub(super) fn branch_and_bound(
         better: None,
         nodes: 0,
         budget,
-        margin: if gap.integral_costs() {
-            1.0 - 1e-6
-        } else {
-            1e-9
-        },
+        margin: root.margin(),
     };
     let complete = tree.visit(start, root.clone());
     Some(Outcome {
@@ -136,14 +132,8 @@ impl Tree<'_> {
     /// Records `assignment` if it is feasible and cheaper than the best.
     fn improve(&mut self, assignment: Vec<usize>) {
         let gap = self.gap;
-        let mut load = vec![0.0; gap.agents()];
-        for (j, &i) in assignment.iter().enumerate() {
-            load[i] += gap.weight(i, j);
-        }
-        if load.iter().zip(gap.capacity()).any(|(l, c)| l > c) {
-            return;
-        }
-        let Ok(cost) = gap.total_cost(&assignment) else {
+        let (Ok(true), Ok(cost)) = (gap.is_feasible(&assignment), gap.total_cost(&assignment))
+        else {
             return;
         };
         if cost < self.best_cost - self.margin {
@@ -262,11 +252,7 @@ mod tests {
         let mut best: Option<f64> = None;
         for code in 0..m.pow(n as u32) {
             let assignment: Vec<usize> = (0..n).map(|j| code / m.pow(j as u32) % m).collect();
-            let mut load = vec![0.0; m];
-            for (j, &i) in assignment.iter().enumerate() {
-                load[i] += gap.weight(i, j);
-            }
-            if load.iter().zip(gap.capacity()).all(|(l, c)| l <= c) {
+            if gap.is_feasible(&assignment).unwrap() {
                 let cost = gap.total_cost(&assignment).unwrap();
                 best = Some(best.map_or(cost, |b: f64| b.min(cost)));
             }

@@ -45,9 +45,14 @@ impl LagrangianBound {
     /// Whether some assignment with `job` on `agent` may cost less than
     /// `upper` (with integer costs: at most `upper - 1`).
     pub fn may_improve(&self, gap: &GapInstance, agent: usize, job: usize, upper: f64) -> bool {
-        let margin = if self.integral { 1.0 - 1e-6 } else { 1e-9 };
         gap.weight(agent, job) <= gap.capacity()[agent]
-            && self.pair_bound(gap, agent, job) < upper - margin
+            && self.pair_bound(gap, agent, job) < upper - self.margin()
+    }
+
+    /// How much cheaper than a known cost an assignment must be to count
+    /// as better: a whole unit (less rounding slack) with integer costs.
+    pub(super) fn margin(&self) -> f64 {
+        if self.integral { 1.0 - 1e-6 } else { 1e-9 }
     }
 }
 
