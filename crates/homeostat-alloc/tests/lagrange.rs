@@ -136,8 +136,9 @@ fn the_bound_never_exceeds_the_proven_optima() {
 
 /// The heuristic with its default branch and bound on all 78 instances: the
 /// reported bound never exceeds the proven optimum, the assignment is
-/// feasible and never below it, and a bound equal to the objective (a
-/// proof of optimality) only for an optimal assignment.
+/// feasible, never below it and within 1 % of it, and a bound equal to the
+/// objective (a proof of optimality) only for an optimal assignment; every
+/// gap1–12 optimum is reached (the targets, held as of this test).
 #[test]
 #[ignore = "reads ../shared/data; run in release"]
 fn the_heuristic_bound_with_branching_never_exceeds_the_proven_optima() {
@@ -159,6 +160,14 @@ fn the_heuristic_bound_with_branching_never_exceeds_the_proven_optima() {
             "{path}: {} < {optimum}",
             s.objective
         );
+        assert!(
+            s.objective <= optimum * 1.01,
+            "{path}: {} over 1 % above {optimum}",
+            s.objective
+        );
+        if path.starts_with("cattrysse1994") {
+            assert_eq!(s.objective, *optimum, "{path}");
+        }
         if s.bound == s.objective {
             assert_eq!(s.objective, *optimum, "{path}");
             proven += 1;

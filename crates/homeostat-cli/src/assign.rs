@@ -38,7 +38,7 @@ pub(crate) struct AssignArgs {
     lagrangian_iterations: usize,
     /// Stop the heuristic's search after this many rounds without a better
     /// assignment (0: off).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 600)]
     stall: usize,
     /// Knapsack table cells the heuristic's branch and bound over the
     /// Lagrangian relaxation may fill to prove its best assignment optimal

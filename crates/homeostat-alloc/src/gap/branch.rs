@@ -13,7 +13,7 @@
 //! proven.
 
 use super::GapInstance;
-use super::lagrange::{LagrangianBound, Relaxation, Restriction, ascend};
+use super::lagrange::{LagrangianBound, Relaxation, Restriction, Steps, ascend};
 
 /// Subgradient steps at each node below the root.
 const NODE_STEPS: usize = 30;
@@ -113,14 +113,18 @@ impl Tree<'_> {
             if self.relaxation.cells >= self.budget {
                 return false;
             }
-            let upper = Some(self.best_cost - self.margin);
+            let steps = Steps {
+                upper: Some(self.best_cost - self.margin),
+                iterations: NODE_STEPS,
+                lambda: NODE_LAMBDA,
+            };
+            let multipliers = bound.multipliers.clone();
             let b = ascend(
                 &mut self.relaxation,
-                bound.multipliers.clone(),
-                upper,
-                NODE_STEPS,
+                multipliers,
+                &steps,
                 Some(&child),
-                NODE_LAMBDA,
+                &mut |_| {},
             );
             if !self.visit(child, b) {
                 return false;

@@ -1,7 +1,8 @@
 //! A GAP heuristic: regret construction, then iterated local search over
 //! shift and swap moves with an adaptive penalty on capacity overload. A
 //! Lagrangian bound, computed after a few search rounds, lets the search
-//! stop as soon as its best assignment is proven optimal.
+//! stop as soon as its best assignment is proven optimal; the relaxed
+//! solutions of its steps, repaired, are further starts for the descent.
 
 // Agent × job matrices read most plainly with index loops.
 #![allow(clippy::needless_range_loop)]
@@ -12,9 +13,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::branch::branch_and_bound;
-use super::{
-    GapInstance, GapSolution, LagrangianBound, gap_lagrangian_bound, gap_lp_bound, relative_gap,
-};
+use super::repair::{lagrangian_starts, smallest_share};
+use super::{GapInstance, GapSolution, LagrangianBound, gap_lp_bound, relative_gap};
 use crate::error::{Error, Result};
 
 /// Unchecked parameters of [`GapHeuristic`].
@@ -72,8 +72,10 @@ impl GapHeuristicParams {
     }
 
     /// Stop after this many search rounds without a better assignment
-    /// (default 0: off, the search runs its iterations or meets the bound).
-    /// Deterministic, unlike the time limit; it trades optima for time.
+    /// (default 600; 0: off, the search runs its iterations or meets the
+    /// bound). Deterministic, unlike the time limit. On the OR-Library
+    /// instances 600 keeps every gap1–12 optimum and halves the longest
+    /// chu1997 runs, for one instance 0.04 % further from its optimum.
     #[must_use]
     pub fn stall(mut self, rounds: usize) -> Self {
         self.stall = rounds;
@@ -81,8 +83,9 @@ impl GapHeuristicParams {
     }
 
     /// Knapsack table cells the branch and bound may fill (default
-    /// 60 000 000, tens of milliseconds; 0 turns it off). It runs once the
-    /// search has gone 100 rounds without a better assignment, if the best
+    /// 60 000 000, tens of milliseconds; 0 turns it off). It runs right
+    /// after the Lagrangian bound and again once the search has gone 100
+    /// rounds without a better assignment (once per best cost), if the best
     /// one costs at most two units more than the Lagrangian bound: each node
     /// re-solves the knapsack relaxation with some jobs fixed to agents and
     /// some pairs ruled out. When it explores the whole tree within the
@@ -138,7 +141,7 @@ impl GapHeuristic {
             time_limit: None,
             lp_bound: true,
             lagrangian: 300,
-            stall: 0,
+            stall: 600,
             branch_cells: 60_000_000,
         }
     }
@@ -167,7 +170,14 @@ impl GapHeuristic {
         let mut lagrange_pending = p.lagrangian > 0;
         let mut lagrange = None;
         let mut since_best = 0;
+        // The branch and bound runs once per best cost: right after the
+        // Lagrangian starts, and again when the search stalls on a new best.
+        let mut prove_now = false;
+        let mut branched_at = f64::NAN;
         for step in 0..p.iterations {
+            // Whatever improves the best this round (the Lagrangian starts,
+            // the branch and bound or the search) resets the stall count.
+            let before = search.best_cost;
             if lagrange_pending && (step >= LAGRANGE_AFTER || step + 1 == p.iterations) {
                 lagrange_pending = false;
                 // The best cost so far steers the subgradient steps.
@@ -176,7 +186,12 @@ impl GapHeuristic {
                     .as_ref()
                     .map(|_| search.best_cost)
                     .or_else(|| constructed.as_ref().map(|a| assignment_cost(gap, a)));
-                if let Some(l) = gap_lagrangian_bound(gap, upper, p.lagrangian)? {
+                // Each subgradient step's relaxed solution, repaired, is a
+                // start for the descent (a Lagrangian heuristic).
+                let (found, starts) = lagrangian_starts(gap, upper, p.lagrangian)?;
+                search.try_starts(&starts);
+                prove_now = true;
+                if let Some(l) = found {
                     bound = bound.max(l.bound);
                     if let Some(optimal) = l.proven_optimal {
                         return finish(gap, optimal, true, bound, started);
@@ -196,17 +211,19 @@ impl GapHeuristic {
             if p.time_limit.is_some_and(|t| started.elapsed() >= t) {
                 break;
             }
-            if since_best == BRANCH_AFTER
+            if (prove_now || since_best == BRANCH_AFTER)
+                && search.best_cost != branched_at
                 && let Some(l) = &lagrange
                 && search.best.is_some()
             {
-                // The search has stalled on its best: try to prove it.
+                // Try to prove the best optimal (or find a cheaper one).
+                prove_now = false;
+                branched_at = search.best_cost;
                 bound = bound.max(branch(gap, l, &mut search, p.branch_cells));
                 if search.best_cost <= bound + 1e-9 {
                     break;
                 }
             }
-            let before = search.best_cost;
             search.perturb(&mut rng);
             search.descend();
             search.record();
@@ -363,17 +380,7 @@ fn regret(gap: &GapInstance, f: &dyn Fn(usize, usize) -> f64) -> Option<Vec<usiz
 /// Every job on the agent where it uses the smallest share of capacity
 /// (a start for the penalised search when construction fails).
 fn lightest(gap: &GapInstance) -> Vec<usize> {
-    (0..gap.jobs())
-        .map(|j| {
-            (0..gap.agents())
-                .min_by(|&a, &b| {
-                    let share =
-                        |i: usize| gap.weight(i, j) / gap.capacity()[i].max(f64::MIN_POSITIVE);
-                    share(a).total_cmp(&share(b))
-                })
-                .unwrap_or(0)
-        })
-        .collect()
+    (0..gap.jobs()).map(|j| smallest_share(gap, j)).collect()
 }
 
 /// Search rounds before the Lagrangian bound: its subgradient steps aim at
@@ -381,12 +388,17 @@ fn lightest(gap: &GapInstance) -> Vec<usize> {
 const LAGRANGE_AFTER: usize = 50;
 
 /// Search rounds without a better assignment after which the branch and
-/// bound tries to prove the best one optimal (once per best assignment).
+/// bound tries to prove the best one optimal (once per best cost).
 const BRANCH_AFTER: usize = 100;
 
 /// Largest distance, in cost units, from the best assignment down to the
 /// Lagrangian bound at which the branch and bound starts.
 const BRANCH_GAP: f64 = 2.0;
+
+/// How much more than the best assignment a Lagrangian start may cost and
+/// still be descended from: dearer starts rarely descend below the best,
+/// and skipping them halves what the starts cost on gap1–12.
+const START_SLACK: f64 = 0.02;
 
 /// How far above the best cost the search may wander before it returns to
 /// the best assignment.
@@ -572,6 +584,23 @@ impl<'g> Search<'g> {
                 & (a_dirty | dirty[b])
                 & ((cost_change < -eps) | a_over | (load[b] > capacity[b]))
         })
+    }
+
+    /// Descends from each of `starts` that costs at most [`START_SLACK`]
+    /// more than the best assignment, records what it reaches, and goes
+    /// back to the best assignment.
+    fn try_starts(&mut self, starts: &[Vec<usize>]) {
+        for start in starts {
+            if assignment_cost(self.gap, start) > self.best_cost * (1.0 + START_SLACK) {
+                continue;
+            }
+            self.load_from(start);
+            self.descend();
+            self.record();
+        }
+        if let Some(best) = self.best.clone() {
+            self.load_from(&best);
+        }
     }
 
     fn record(&mut self) {

@@ -241,6 +241,24 @@ pub fn gap_lagrangian_bound(
     upper: Option<f64>,
     iterations: usize,
 ) -> Result<Option<LagrangianBound>> {
+    observed_bound(gap, upper, iterations, &mut |_| {})
+}
+
+/// A relaxed solution seen during the subgradient steps: how many agents
+/// take each job and the last agent that took it.
+pub(super) struct RelaxedSolution<'a> {
+    pub(super) count: &'a [u32],
+    pub(super) agent: &'a [usize],
+}
+
+/// [`gap_lagrangian_bound`], showing `observe` the relaxed solution of
+/// every step (the raw material of a Lagrangian heuristic).
+pub(super) fn observed_bound(
+    gap: &GapInstance,
+    upper: Option<f64>,
+    iterations: usize,
+    observe: &mut dyn FnMut(RelaxedSolution<'_>),
+) -> Result<Option<LagrangianBound>> {
     if let Some(u) = upper
         && !u.is_finite()
     {
@@ -267,28 +285,39 @@ pub fn gap_lagrangian_bound(
         // A job fits on no agent: the GAP is infeasible, no finite bound.
         return Ok(None);
     }
-    Ok(Some(ascend(
-        &mut relaxation,
-        u,
+    let steps = Steps {
         upper,
         iterations,
-        None,
-        2.0,
-    )))
+        lambda: 2.0,
+    };
+    Ok(Some(ascend(&mut relaxation, u, &steps, None, observe)))
 }
 
-/// Subgradient steps from multipliers `u` (Polyak steps of size `lambda`
-/// towards `upper` when given), at most `iterations`, at node `at` or at
-/// the root: the best bound found. Stops early once the bound reaches
-/// `upper` or the relaxed solution assigns every job once (then optimal).
+/// How the subgradient steps run: Polyak steps of first size `lambda`
+/// towards `upper` (a known solution's cost) when given, at most
+/// `iterations` of them.
+pub(super) struct Steps {
+    pub(super) upper: Option<f64>,
+    pub(super) iterations: usize,
+    pub(super) lambda: f64,
+}
+
+/// Subgradient steps from multipliers `u`, at node `at` or at the root:
+/// the best bound found. Stops early once the bound reaches `upper` or the
+/// relaxed solution assigns every job once (then optimal). `observe` sees
+/// each step's relaxed solution.
 pub(super) fn ascend(
     relaxation: &mut Relaxation<'_>,
     mut u: Vec<f64>,
-    upper: Option<f64>,
-    iterations: usize,
+    steps: &Steps,
     at: Option<&Restriction>,
-    mut lambda: f64,
+    observe: &mut dyn FnMut(RelaxedSolution<'_>),
 ) -> LagrangianBound {
+    let Steps {
+        upper,
+        iterations,
+        mut lambda,
+    } = *steps;
     let gap = relaxation.gap;
     let n = gap.jobs();
     let integral = gap.integral_costs();
@@ -309,6 +338,10 @@ pub(super) fn ascend(
     let mut stale = 0;
     for step in 0..iterations.max(1) {
         let value = relaxation.evaluate(&u, &mut count, &mut agent, at);
+        observe(RelaxedSolution {
+            count: &count,
+            agent: &agent,
+        });
         best.iterations = step + 1;
         best.bound = best.bound.max(round(penalised(relaxation, value, &u, at)));
         if value > best_raw + 1e-9 {

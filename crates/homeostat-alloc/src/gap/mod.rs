@@ -8,6 +8,7 @@ mod highs;
 mod instance;
 mod lagrange;
 mod lp;
+mod repair;
 
 pub use heuristic::{GapHeuristic, GapHeuristicParams};
 #[cfg(feature = "highs")]
