@@ -31,6 +31,7 @@ mod csv;
 mod fragmentation;
 mod place;
 mod repair;
+mod share_bound;
 mod shares;
 mod swap;
 

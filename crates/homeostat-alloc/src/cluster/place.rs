@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use super::fragmentation::{node_fragmentation, task_classes};
 use super::repair::repair;
-use super::shares::{place_grouped, share_gpus_lower_bound};
+use super::share_bound::share_gpus_lower_bound;
+use super::shares::place_grouped;
 use super::{Cluster, ClusterNode, GPU_MILLI, GpuRequest};
 use crate::bound::fewest_covering;
 use crate::error::{Error, Result};
@@ -292,9 +293,12 @@ pub struct ClusterPlan {
     pub peak_utilisation: f64,
     /// GPUs missing for every pod to fit at once, 0 if none: the whole
     /// GPUs all pods ask for, plus the fewest GPUs all the shares can be
-    /// packed into (the Martello–Toth L2 bound of bin packing, CPU,
-    /// memory and GPU models ignored), minus the cluster's GPUs. Positive
-    /// means that no placement places every pod.
+    /// packed into (the larger of the Martello–Toth L2 bound and the
+    /// cutting-stock LP bound of bin packing, CPU, memory and GPU models
+    /// ignored), minus the cluster's GPUs. Positive means that no placement
+    /// places every pod; a placement that places every whole-GPU pod
+    /// leaves at least this many shared-GPU pods out (each left out saves
+    /// at most one GPU).
     pub gpu_shortfall: usize,
     /// Wall-clock time of the placement, bound and fragmentation.
     pub solve_time: Duration,

@@ -137,42 +137,6 @@ pub(super) fn pack_shares(c: &Compiled<'_>) -> Vec<Vec<usize>> {
     groups
 }
 
-/// The fewest GPUs that shares of `shares` thousandths (each below one
-/// GPU) can be packed into: Martello and Toth's L2 bound. For a threshold
-/// `k`, shares above `1000 - k` and those above 500 each need their own
-/// GPU, and the shares from `k` to 500 need at least what they exceed of
-/// the room the latter leave; the bound is the best `k`.
-pub(super) fn share_gpus_lower_bound(shares: &[u32]) -> u64 {
-    let cap = u64::from(GPU_MILLI);
-    let mut thresholds: Vec<u32> = shares
-        .iter()
-        .copied()
-        .filter(|&m| 2 * m <= GPU_MILLI)
-        .collect();
-    thresholds.push(0);
-    thresholds.sort_unstable();
-    thresholds.dedup();
-    thresholds
-        .into_iter()
-        .map(|k| {
-            let (mut alone, mut big, mut big_sum, mut small_sum) = (0u64, 0u64, 0u64, 0u64);
-            for &m in shares {
-                if m > GPU_MILLI - k {
-                    alone += 1;
-                } else if 2 * m > GPU_MILLI {
-                    big += 1;
-                    big_sum += u64::from(m);
-                } else if m >= k {
-                    small_sum += u64::from(m);
-                }
-            }
-            let room = big * cap - big_sum;
-            alone + big + small_sum.saturating_sub(room).div_ceil(cap)
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 /// Indices into `sizes` (repeated for several pods of one size) of the
 /// remaining shares that fill `room` most closely without exceeding it.
 fn fill(sizes: &[(u32, VecDeque<usize>)], room: u32) -> Vec<usize> {
@@ -276,20 +240,6 @@ mod tests {
         list.iter()
             .map(|&(m, n)| (m, (0..n).collect::<VecDeque<_>>()))
             .collect()
-    }
-
-    #[test]
-    fn the_share_bound_counts_shares_that_cannot_meet() {
-        assert_eq!(share_gpus_lower_bound(&[]), 0);
-        // 1.5 GPUs of shares, but no two of 0.6 meet: three GPUs.
-        assert_eq!(share_gpus_lower_bound(&[600, 600, 300]), 2);
-        assert_eq!(share_gpus_lower_bound(&[600, 600, 600]), 3);
-        // Threshold 300: the 0.75s take a GPU each and leave 0.25, too
-        // little for a 0.3; the four 0.3s need two more GPUs.
-        let shares = [750, 750, 300, 300, 300, 300];
-        assert_eq!(share_gpus_lower_bound(&shares), 4);
-        // Sum bound alone: ten 0.1s fit one GPU.
-        assert_eq!(share_gpus_lower_bound(&[100; 10]), 1);
     }
 
     #[test]
