@@ -346,8 +346,19 @@ fn openb_default_trace_every_policy() {
     );
     assert!(packed.placed > best, "{} <= {best}", packed.placed);
     // The shares alone need more GPUs than the whole-GPU pods leave: no
-    // placement places every pod.
-    assert!(packed.gpu_shortfall > 0);
+    // placement places every pod. The cutting-stock bound puts the
+    // shortfall at 108 GPUs; packing places every whole-GPU pod and leaves
+    // out only shares, so it leaves at least that many pods out, and it
+    // leaves exactly that many: the bound and the packing meet.
+    assert_eq!(packed.gpu_shortfall, 108);
+    let whole_gpu_left = packed.unplaced.iter().any(|u| {
+        cluster
+            .pods()
+            .iter()
+            .any(|p| p.name == u.workload && !matches!(p.gpu, GpuRequest::Share(_)))
+    });
+    assert!(!whole_gpu_left);
+    assert_eq!(packed.unplaced.len(), packed.gpu_shortfall);
 }
 
 /// One node with two GPUs and shares 0.5, 0.4, 0.3, 0.3, 0.25, 0.25: they
