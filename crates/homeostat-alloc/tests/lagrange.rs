@@ -78,12 +78,18 @@ fn fractional_weights_infeasible_jobs_and_bad_upper_bounds_are_handled() {
     }
 }
 
+/// The GAP data folder (`HOMEOSTAT_DATA`, or `../shared/data` beside the
+/// project), or `None` after saying the test is skipped.
 fn data() -> Option<PathBuf> {
     let dir = std::env::var_os("HOMEOSTAT_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
         .join("gap");
-    dir.join("optima.csv").exists().then_some(dir)
+    let found = dir.join("optima.csv").exists();
+    if !found {
+        eprintln!("skipped: no {}", dir.display());
+    }
+    found.then_some(dir)
 }
 
 /// `(path, optimum)` of every instance in `optima.csv`.
@@ -105,7 +111,6 @@ fn optima(dir: &std::path::Path) -> Vec<(String, f64)> {
 #[ignore = "reads ../shared/data; run in release"]
 fn the_bound_never_exceeds_the_proven_optima() {
     let Some(dir) = data() else {
-        eprintln!("skipped: no ../shared/data/gap");
         return;
     };
     let iterations: usize = std::env::var("LAGRANGE_ITERATIONS")
@@ -143,7 +148,6 @@ fn the_bound_never_exceeds_the_proven_optima() {
 #[ignore = "reads ../shared/data; run in release"]
 fn the_heuristic_bound_with_branching_never_exceeds_the_proven_optima() {
     let Some(dir) = data() else {
-        eprintln!("skipped: no ../shared/data/gap");
         return;
     };
     let heuristic = homeostat_alloc::gap::GapHeuristic::params()
