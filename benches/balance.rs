@@ -2,13 +2,15 @@
 //!
 //! Each strategy is measured next to a bare `AtomicU64::fetch_add` loop (the
 //! floor: the least a shared-counter pick can cost), in the same run, so the
-//! ratios hold on any machine. Picks use the default monotonic clock. The
+//! ratios hold on any machine. Picks use the default clock (the CPU's
+//! time-stamp counter); `peak_ewma_system_clock` repeats Peak-EWMA with the
+//! operating system's clock. The
 //! two-thread figures time the same total number of picks split over two
 //! threads (criterion's `iter_custom`), so throughput scaling is the
 //! one-thread time divided by the two-thread time. `maglev_lookup` times
 //! `Balancer::lookup` alone (the table slot of a key, no guard);
-//! `peak_ewma_manual_clock` and `monotonic_clock_two_reads` split
-//! Peak-EWMA's cost between the balancer and the system clock.
+//! `peak_ewma_manual_clock` and the `*_clock_two_reads` rows split
+//! Peak-EWMA's cost between the balancer and the clock.
 
 // A benchmark that cannot set up its balancer has nothing to measure.
 #![allow(clippy::unwrap_used)]
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use homeostat::balance::{
-    Balancer, Clock, ManualClock, MonotonicClock, Outcome, Request, Strategy,
+    Balancer, Clock, ManualClock, MonotonicClock, Outcome, Request, Strategy, TscClock,
 };
 
 const BACKENDS: u64 = 100;
@@ -83,10 +85,25 @@ fn bench_one_thread(c: &mut Criterion) {
             pick.complete(Outcome::Success);
         })
     });
-    // The system clock alone, read twice as a request does.
+    // Peak-EWMA on the operating system's clock (the default before the
+    // time-stamp counter).
+    let lb = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(BACKENDS)
+        .seed(7)
+        .clock(Arc::new(MonotonicClock::new()))
+        .build()
+        .unwrap();
+    group.bench_function(BenchmarkId::new("peak_ewma_system_clock", BACKENDS), |b| {
+        b.iter(|| pick_complete(&lb, 0))
+    });
+    // Each clock alone, read twice as a request does.
     let system = MonotonicClock::new();
     group.bench_function("monotonic_clock_two_reads", |b| {
         b.iter(|| black_box(system.now_nanos()) + black_box(system.now_nanos()))
+    });
+    let counter = TscClock::new();
+    group.bench_function("tsc_clock_two_reads", |b| {
+        b.iter(|| black_box(counter.now_nanos()) + black_box(counter.now_nanos()))
     });
 
     // The Maglev lookup alone: the key's table slot, no guard.

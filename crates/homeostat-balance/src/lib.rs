@@ -13,7 +13,7 @@ mod sync;
 
 pub use backend::{BackendId, BackendStatus};
 pub use balancer::{Balancer, BalancerParams, ValidBalancerParams};
-pub use clock::{Clock, ManualClock, MonotonicClock};
+pub use clock::{Clock, ManualClock, MonotonicClock, TscClock};
 pub use error::{Error, Result};
 pub use health::{FailurePercentageDetector, OutlierDetection, SlowStart, SuccessRateDetector};
 pub use pick::{Outcome, Pick, Request};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Balancer;
 use crate::backend::BackendId;
-use crate::clock::{Clock, MonotonicClock};
+use crate::clock::{Clock, TscClock};
 use crate::error::{Error, Result};
 use crate::hash::maglev::is_prime;
 use crate::health::{OutlierDetection, SlowStart};
@@ -146,8 +146,9 @@ impl BalancerParams {
     }
 
     /// The clock for latencies and timed health decisions. Default: a
-    /// [`MonotonicClock`]; a [`ManualClock`](crate::ManualClock) drives the
-    /// balancer from simulated time.
+    /// [`TscClock`]; a [`MonotonicClock`](crate::MonotonicClock) reads the
+    /// operating system's clock, and a [`ManualClock`](crate::ManualClock)
+    /// drives the balancer from simulated time.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -208,7 +209,7 @@ impl ValidBalancerParams {
         let clock = params
             .clock
             .take()
-            .unwrap_or_else(|| Arc::new(MonotonicClock::new()));
+            .unwrap_or_else(|| Arc::new(TscClock::new()));
         Balancer::from_params(params, clock)
     }
 }
