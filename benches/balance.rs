@@ -27,6 +27,12 @@ use homeostat::balance::{
 
 const BACKENDS: u64 = 100;
 
+/// A counter alone on its cache line (two lines, against the adjacent-line
+/// prefetcher).
+#[derive(Default)]
+#[repr(align(128))]
+struct CachePadded(AtomicU64);
+
 fn balancer(strategy: Strategy) -> Balancer {
     Balancer::params(strategy)
         .uniform_backends(BACKENDS)
@@ -145,6 +151,30 @@ fn bench_two_threads(c: &mut Criterion) {
                 b.iter_custom(|iters| timed_threads(&lb, iters.max(threads), threads))
             });
         }
+    }
+    // What two threads can gain on this machine at all: each thread adds to
+    // a counter of its own (on its own cache line), so nothing is shared.
+    let own: Vec<CachePadded> = (0..2).map(|_| CachePadded::default()).collect();
+    for threads in [1u64, 2] {
+        group.bench_function(
+            BenchmarkId::new("atomic_fetch_add_own_counter", format!("{threads}_threads")),
+            |b| {
+                b.iter_custom(|iters| {
+                    let per_thread = iters.max(threads) / threads;
+                    let start = Instant::now();
+                    std::thread::scope(|s| {
+                        for counter in own.iter().take(threads as usize) {
+                            s.spawn(move || {
+                                for _ in 0..per_thread {
+                                    black_box(counter.0.fetch_add(1, Ordering::Relaxed));
+                                }
+                            });
+                        }
+                    });
+                    start.elapsed()
+                })
+            },
+        );
     }
     let floor = AtomicU64::new(0);
     for threads in [1u64, 2] {
