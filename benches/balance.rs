@@ -142,6 +142,23 @@ fn timed_threads(lb: &Balancer, iters: u64, threads: u64) -> Duration {
     start.elapsed()
 }
 
+/// `iters` additions split over one thread per counter (the counters may be
+/// one and the same); the wall time of the whole.
+fn timed_adds(counters: &[&AtomicU64], iters: u64) -> Duration {
+    let per_thread = iters / counters.len() as u64;
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for &counter in counters {
+            s.spawn(move || {
+                for _ in 0..per_thread {
+                    black_box(counter.fetch_add(1, Ordering::Relaxed));
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
 fn bench_two_threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("balance_threads");
     for (name, strategy) in [("rr", Strategy::RoundRobin), ("p2c", Strategy::p2c())] {
@@ -152,51 +169,23 @@ fn bench_two_threads(c: &mut Criterion) {
             });
         }
     }
-    // What two threads can gain on this machine at all: each thread adds to
-    // a counter of its own (on its own cache line), so nothing is shared.
+    // The shared-counter floor (every thread adds to one counter), and what
+    // two threads can gain on this machine at all: each thread adds to a
+    // counter of its own (on its own cache line), so nothing is shared.
+    let shared = CachePadded::default();
     let own: Vec<CachePadded> = (0..2).map(|_| CachePadded::default()).collect();
-    for threads in [1u64, 2] {
-        group.bench_function(
-            BenchmarkId::new("atomic_fetch_add_own_counter", format!("{threads}_threads")),
-            |b| {
-                b.iter_custom(|iters| {
-                    let per_thread = iters.max(threads) / threads;
-                    let start = Instant::now();
-                    std::thread::scope(|s| {
-                        for counter in own.iter().take(threads as usize) {
-                            s.spawn(move || {
-                                for _ in 0..per_thread {
-                                    black_box(counter.0.fetch_add(1, Ordering::Relaxed));
-                                }
-                            });
-                        }
-                    });
-                    start.elapsed()
-                })
-            },
-        );
-    }
-    let floor = AtomicU64::new(0);
-    for threads in [1u64, 2] {
-        group.bench_function(
-            BenchmarkId::new("atomic_fetch_add_floor", format!("{threads}_threads")),
-            |b| {
-                b.iter_custom(|iters| {
-                    let per_thread = iters.max(threads) / threads;
-                    let start = Instant::now();
-                    std::thread::scope(|s| {
-                        for _ in 0..threads {
-                            s.spawn(|| {
-                                for _ in 0..per_thread {
-                                    black_box(floor.fetch_add(1, Ordering::Relaxed));
-                                }
-                            });
-                        }
-                    });
-                    start.elapsed()
-                })
-            },
-        );
+    for (name, own_counters) in [
+        ("atomic_fetch_add_floor", false),
+        ("atomic_fetch_add_own_counter", true),
+    ] {
+        for threads in [1u64, 2] {
+            let counters: Vec<&AtomicU64> = (0..threads as usize)
+                .map(|t| if own_counters { &own[t].0 } else { &shared.0 })
+                .collect();
+            group.bench_function(BenchmarkId::new(name, format!("{threads}_threads")), |b| {
+                b.iter_custom(|iters| timed_adds(&counters, iters.max(threads)))
+            });
+        }
     }
     group.finish();
 }
