@@ -13,7 +13,7 @@
 //! file's range in advance), and the rest period after an alarm is a fixed
 //! number of values (NAB's entry takes 3 % of the file's length).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -138,6 +138,8 @@ impl ContextualParams {
             memory: Memory::default(),
             left_group: Vec::new(),
             full_left: Vec::new(),
+            active: Vec::new(),
+            spare_group: Vec::new(),
             min,
             max,
             since_alarm: 0,
@@ -380,6 +382,13 @@ pub struct Contextual {
     /// Scratch: the left semi-contexts fully matched by `left_group`.
     #[serde(skip)]
     full_left: Vec<u32>,
+    /// Scratch: the contexts confirmed by the latest value.
+    #[serde(skip)]
+    active: Vec<u32>,
+    /// Scratch: the next value's group is built here (the buffer of the
+    /// group before last, reused).
+    #[serde(skip)]
+    spare_group: Vec<u32>,
     min: f64,
     max: f64,
     /// Values since the last raw score at or above the base threshold
@@ -443,7 +452,8 @@ impl Contextual {
             mem.left
                 .contained_in(&self.left_group, known_left, &mut self.full_left);
         }
-        let mut active: Vec<u32> = Vec::new();
+        let active = &mut self.active;
+        active.clear();
         let mut selected = 0usize;
         // Semi-context pairs to cross, in first-seen order (the order fixes
         // the new contexts' ids); distinct, as each left id comes once and
@@ -504,12 +514,19 @@ impl Contextual {
             0.0
         };
         // The most confirmed active contexts join the next value's facts.
-        active.sort_unstable_by_key(|&c| {
-            let ctx = &contexts[c as usize];
-            (ctx.hits, ctx.left, ctx.right)
-        });
+        // Only which ones matters (the group is sorted below), and the keys
+        // are distinct (a context is its pair of sides), so a selection
+        // keeps exactly the set a full sort would.
         let keep = active.len().saturating_sub(self.params.max_active);
-        let mut group: Vec<u32> = sens.to_vec();
+        if keep > 0 {
+            active.select_nth_unstable_by_key(keep, |&c| {
+                let ctx = &contexts[c as usize];
+                (ctx.hits, ctx.left, ctx.right)
+            });
+        }
+        let mut group = std::mem::take(&mut self.spare_group);
+        group.clear();
+        group.extend_from_slice(sens);
         group.extend(active[keep..].iter().map(|c| NEURON_BASE + c));
         group.sort_unstable();
         group.dedup();
@@ -532,6 +549,7 @@ impl Contextual {
         } else {
             0.0
         };
+        self.spare_group = previous;
         (confirmed, added)
     }
 
