@@ -518,7 +518,9 @@ impl Contextual {
         // are distinct (a context is its pair of sides), so a selection
         // keeps exactly the set a full sort would.
         let keep = active.len().saturating_sub(self.params.max_active);
-        if keep > 0 {
+        // (With `max_active` 0 nothing is kept and there is nothing to
+        // select: `keep` is then the length, past the last index.)
+        if keep > 0 && keep < active.len() {
             active.select_nth_unstable_by_key(keep, |&c| {
                 let ctx = &contexts[c as usize];
                 (ctx.hits, ctx.left, ctx.right)
@@ -620,6 +622,25 @@ mod tests {
         // No context predicted this level: the confirmed share is 0.
         let new = d.update(t, 1.0);
         assert!(new >= 0.5 && new > late, "{new}");
+    }
+
+    #[test]
+    fn any_number_of_active_contexts_carried_works() {
+        // 0 carries none (the values' own facts only), 1 the single most
+        // confirmed; both still learn the pattern.
+        for max_active in [0, 1, 15] {
+            let mut d = ok(Contextual::params().rest(10).max_active(max_active).build());
+            let t = Timestamp::from_secs(0);
+            let pattern = [0.0, 7.0, 3.0, 5.0];
+            let mut late = 0.0f64;
+            for i in 0..2000 {
+                let s = d.update(t, pattern[i % 4]);
+                if i > 1000 {
+                    late = late.max(s);
+                }
+            }
+            assert!(late < 0.5, "max_active {max_active}: {late}");
+        }
     }
 
     #[test]
