@@ -73,7 +73,7 @@ fn bench_one_thread(c: &mut Criterion) {
             })
         });
     }
-    // Peak-EWMA without the system clock: a manual clock the loop moves by
+    // Peak-EWMA without a real clock: a manual clock the loop moves by
     // 1 µs a request (one atomic add), to separate the balancer's own cost
     // from the two clock reads a request needs.
     let clock = Arc::new(ManualClock::new());

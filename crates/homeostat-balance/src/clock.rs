@@ -42,19 +42,30 @@ impl Clock for MonotonicClock {
     }
 }
 
-/// Time from the CPU's time-stamp counter, scaled to nanoseconds, counted
-/// from the clock's creation: the balancer's default clock.
+/// Time from the CPU's counter, scaled to nanoseconds and counted from the
+/// clock's creation: the default clock of balancers whose picks read the
+/// time.
 ///
-/// Why: a Peak-EWMA request reads the clock twice, and reading the counter
-/// directly costs about a third of the operating system's clock (measured
-/// in docs/benchmarks.md). The counter is read and calibrated against the
-/// operating system's monotonic clock by the `quanta` crate (once per
-/// process, at the first creation: a few milliseconds, at most 200); where
-/// the processor has no invariant counter, `quanta` reads the operating
-/// system's clock instead, so the time is right on every machine, only
-/// not always faster. Two reads on different cores of one machine compare
-/// as well as the counters are synchronised (invariant counters are);
-/// a read that would go backwards reads as the origin, never below it.
+/// Why: a Peak-EWMA request reads the clock twice, and two reads of the
+/// counter cost less than half of two reads of the operating system's
+/// clock (25 against 58 ns on the 2-core VM of docs/benchmarks.md). The
+/// `quanta` crate reads it and calibrates it against the operating
+/// system's monotonic clock, once per process at the first creation (a
+/// few milliseconds of busy waiting, at most 200). On x86-64 with an
+/// invariant time-stamp counter and RDTSCP it reads that counter, on
+/// AArch64 the generic timer's virtual counter, and elsewhere the
+/// operating system's monotonic clock, so the time is right on every
+/// machine, only not always faster.
+///
+/// Readings on one thread never go back. Readings on different cores
+/// compare as well as the cores' counters agree (invariant counters are
+/// synchronised), so a reading may come slightly before one taken earlier
+/// on another core; the balancer only subtracts with saturation, so such
+/// a pair counts as no time. A reading that would fall below the origin
+/// reads as the origin: after a reset of the counter (some suspend and
+/// resume paths) the clock stands still until the counter passes its
+/// old origin, holding timed decisions such as ejections until then;
+/// where that matters, use [`MonotonicClock`].
 ///
 /// ```
 /// use homeostat_balance::{Clock, TscClock};

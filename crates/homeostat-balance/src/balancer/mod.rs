@@ -13,7 +13,7 @@ pub(crate) use params::check_weight;
 pub use params::{BalancerParams, ValidBalancerParams};
 
 use crate::backend::{Backend, BackendId, BackendStatus};
-use crate::clock::Clock;
+use crate::clock::{Clock, MonotonicClock, TscClock};
 use crate::error::{Error, Result};
 use crate::hash::{maglev, mix64, ring::Ring};
 use crate::health::{OutlierDetection, SlowStart};
@@ -165,7 +165,7 @@ impl Balancer {
         BalancerParams::new(strategy)
     }
 
-    fn from_params(params: BalancerParams, clock: Arc<dyn Clock>) -> Balancer {
+    fn from_params(params: BalancerParams, clock: Option<Arc<dyn Clock>>) -> Balancer {
         let tracks_latency = matches!(
             params.strategy,
             Strategy::PowerOfChoices {
@@ -188,6 +188,15 @@ impl Balancer {
             || uses_utilisation
             || params.outlier.is_some()
             || params.slow_start.is_some();
+        // The counter clock is for hot paths that read the time; creating
+        // the first one in a process calibrates it (milliseconds).
+        let clock = clock.unwrap_or_else(|| -> Arc<dyn Clock> {
+            if tracks_time {
+                Arc::new(TscClock::new())
+            } else {
+                Arc::new(MonotonicClock::new())
+            }
+        });
         let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         let first_sweep = params
             .outlier

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Balancer;
 use crate::backend::BackendId;
-use crate::clock::{Clock, TscClock};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::hash::maglev::is_prime;
 use crate::health::{OutlierDetection, SlowStart};
@@ -146,9 +146,13 @@ impl BalancerParams {
     }
 
     /// The clock for latencies and timed health decisions. Default: a
-    /// [`TscClock`]; a [`MonotonicClock`](crate::MonotonicClock) reads the
-    /// operating system's clock, and a [`ManualClock`](crate::ManualClock)
-    /// drives the balancer from simulated time.
+    /// [`TscClock`](crate::TscClock) when picks read the time (Peak-EWMA,
+    /// server utilisation, outlier detection or slow start), else a
+    /// [`MonotonicClock`](crate::MonotonicClock), which only utilisation
+    /// reports then read (the counter clock's first creation in a process
+    /// calibrates it for a few milliseconds, which such a balancer need
+    /// not pay). A [`ManualClock`](crate::ManualClock) drives the balancer
+    /// from simulated time.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -206,10 +210,7 @@ impl ValidBalancerParams {
     /// Builds the balancer.
     pub fn build(self) -> Balancer {
         let mut params = self.0;
-        let clock = params
-            .clock
-            .take()
-            .unwrap_or_else(|| Arc::new(TscClock::new()));
+        let clock = params.clock.take();
         Balancer::from_params(params, clock)
     }
 }
