@@ -606,9 +606,9 @@ mod tests {
         r.unwrap_or_else(|e| panic!("{e}"))
     }
 
-    #[test]
-    fn a_repeating_pattern_is_learnt_and_a_new_level_is_not() {
-        let mut d = ok(Contextual::params().rest(10).build());
+    /// Feeds 2000 values of a four-level pattern; the highest score of the
+    /// last thousand.
+    fn late_score_on_a_pattern(d: &mut Contextual) -> f64 {
         let t = Timestamp::from_secs(0);
         let pattern = [0.0, 7.0, 3.0, 5.0];
         let mut late = 0.0f64;
@@ -618,27 +618,26 @@ mod tests {
                 late = late.max(s);
             }
         }
+        late
+    }
+
+    #[test]
+    fn a_repeating_pattern_is_learnt_and_a_new_level_is_not() {
+        let mut d = ok(Contextual::params().rest(10).build());
+        let late = late_score_on_a_pattern(&mut d);
         assert!(late < 0.5, "{late}");
         // No context predicted this level: the confirmed share is 0.
-        let new = d.update(t, 1.0);
+        let new = d.update(Timestamp::from_secs(0), 1.0);
         assert!(new >= 0.5 && new > late, "{new}");
     }
 
     #[test]
     fn any_number_of_active_contexts_carried_works() {
         // 0 carries none (the values' own facts only), 1 the single most
-        // confirmed; both still learn the pattern.
+        // confirmed; all still learn the pattern.
         for max_active in [0, 1, 15] {
             let mut d = ok(Contextual::params().rest(10).max_active(max_active).build());
-            let t = Timestamp::from_secs(0);
-            let pattern = [0.0, 7.0, 3.0, 5.0];
-            let mut late = 0.0f64;
-            for i in 0..2000 {
-                let s = d.update(t, pattern[i % 4]);
-                if i > 1000 {
-                    late = late.max(s);
-                }
-            }
+            let late = late_score_on_a_pattern(&mut d);
             assert!(late < 0.5, "max_active {max_active}: {late}");
         }
     }
