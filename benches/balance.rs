@@ -41,6 +41,16 @@ fn balancer(strategy: Strategy) -> Balancer {
         .unwrap()
 }
 
+/// Peak-EWMA over the benchmark's backends, on `clock`.
+fn peak_ewma_on(clock: Arc<dyn Clock>) -> Balancer {
+    Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(BACKENDS)
+        .seed(7)
+        .clock(clock)
+        .build()
+        .unwrap()
+}
+
 fn strategies() -> [(&'static str, Strategy); 5] {
     [
         ("rr", Strategy::RoundRobin),
@@ -77,12 +87,7 @@ fn bench_one_thread(c: &mut Criterion) {
     // 1 µs a request (one atomic add), to separate the balancer's own cost
     // from the two clock reads a request needs.
     let clock = Arc::new(ManualClock::new());
-    let lb = Balancer::params(Strategy::peak_ewma())
-        .uniform_backends(BACKENDS)
-        .seed(7)
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let lb = peak_ewma_on(clock.clone());
     group.bench_function(BenchmarkId::new("peak_ewma_manual_clock", BACKENDS), |b| {
         b.iter(|| {
             let pick = lb.pick(&Request::new()).unwrap();
@@ -93,12 +98,7 @@ fn bench_one_thread(c: &mut Criterion) {
     });
     // Peak-EWMA on the operating system's clock (the default before the
     // time-stamp counter).
-    let lb = Balancer::params(Strategy::peak_ewma())
-        .uniform_backends(BACKENDS)
-        .seed(7)
-        .clock(Arc::new(MonotonicClock::new()))
-        .build()
-        .unwrap();
+    let lb = peak_ewma_on(Arc::new(MonotonicClock::new()));
     group.bench_function(BenchmarkId::new("peak_ewma_system_clock", BACKENDS), |b| {
         b.iter(|| pick_complete(&lb, 0))
     });

@@ -7,9 +7,10 @@ use std::time::Instant;
 /// A monotonic source of time in nanoseconds.
 ///
 /// The balancer reads it when a pick starts and completes (latency, Peak-EWMA
-/// decay, ejection times, slow start). [`TscClock`] is the default,
-/// [`MonotonicClock`] the operating system's clock, and [`ManualClock`]
-/// drives a balancer from simulated time or a test.
+/// decay, ejection times, slow start). [`TscClock`] is the default of
+/// balancers whose picks read the time, [`MonotonicClock`] (the operating
+/// system's clock) of the others, and [`ManualClock`] drives a balancer from
+/// simulated time or a test.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// Nanoseconds since an arbitrary fixed origin; never decreases.
     fn now_nanos(&self) -> u64;
