@@ -235,6 +235,9 @@ pub(crate) struct Utilisation {
 #[repr(align(128))]
 pub(crate) struct Backend {
     pub(crate) id: BackendId,
+    /// Unique in the process, unlike the id (a removed id may come back):
+    /// how a guard finds its backend after the set changed.
+    pub(crate) serial: u64,
     weight_bits: AtomicU64,
     /// Requests picked and not yet completed.
     pub(crate) pending: AtomicU64,
@@ -260,8 +263,10 @@ pub(crate) struct Backend {
 
 impl Backend {
     pub(crate) fn new(id: BackendId, weight: f64, added_at: Option<u64>) -> Self {
+        static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Backend {
             id,
+            serial: NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             weight_bits: AtomicU64::new(weight.to_bits()),
             pending: AtomicU64::new(0),
             ewma: SharedPeakEwma::default(),

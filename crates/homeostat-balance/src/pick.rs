@@ -2,10 +2,9 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
 
-use crate::backend::{Backend, BackendId};
-use crate::balancer::{BackendSet, Balancer};
+use crate::backend::BackendId;
+use crate::balancer::{Balancer, Placement};
 
 /// What the balancer knows about a request: an optional key for the
 /// consistent-hashing strategies (the others ignore it).
@@ -75,39 +74,23 @@ pub enum Outcome {
 /// ```
 ///
 /// Dropping an uncompleted guard reports [`Outcome::Cancelled`]. A guard
-/// whose backend was removed meanwhile completes on that backend's own
-/// counters, which no longer affect the balancer.
+/// whose backend was removed meanwhile completes without effect: the
+/// backend's counters no longer affect the balancer. The guard holds no
+/// reference to the backend, only where it is in the set.
 pub struct Pick<B: Deref<Target = Balancer>> {
     balancer: B,
-    held: Held,
+    placement: Placement,
+    backend: BackendId,
     started: u64,
     done: bool,
 }
 
-/// What keeps a pick's backend alive until it completes.
-pub(crate) enum Held {
-    /// The snapshot the pick was made from and the backend's index in it:
-    /// no reference count is touched while the thread holds only a few
-    /// `arc-swap` guards.
-    Snapshot(arc_swap::Guard<Arc<BackendSet>>, usize),
-    /// The backend's own `Arc`, for long-lived picks.
-    Backend(Arc<Backend>),
-}
-
-impl Held {
-    fn backend(&self) -> Option<&Backend> {
-        match self {
-            Held::Snapshot(set, i) => set.backends.get(*i).map(|b| &**b),
-            Held::Backend(b) => Some(b),
-        }
-    }
-}
-
 impl<B: Deref<Target = Balancer>> Pick<B> {
-    pub(crate) fn new(balancer: B, held: Held, started: u64) -> Self {
+    pub(crate) fn new(balancer: B, placement: Placement, backend: BackendId, started: u64) -> Self {
         Pick {
             balancer,
-            held,
+            placement,
+            backend,
             started,
             done: false,
         }
@@ -115,9 +98,7 @@ impl<B: Deref<Target = Balancer>> Pick<B> {
 
     /// The chosen backend.
     pub fn backend(&self) -> BackendId {
-        // The index was checked when the pick was made, in a snapshot that
-        // cannot change; the fallback is never taken.
-        self.held.backend().map_or(BackendId(u64::MAX), |b| b.id)
+        self.backend
     }
 
     /// Reports the outcome (and, for Peak-EWMA, the latency since the pick).
@@ -128,9 +109,10 @@ impl<B: Deref<Target = Balancer>> Pick<B> {
     fn finish(&mut self, outcome: Outcome) {
         if !self.done {
             self.done = true;
-            if let Some(backend) = self.held.backend() {
-                self.balancer.complete(backend, self.started, outcome);
-            }
+            let balancer = &*self.balancer;
+            balancer.with_backend(self.placement, |backend| {
+                balancer.complete(backend, self.started, outcome)
+            });
         }
     }
 }
@@ -144,7 +126,7 @@ impl<B: Deref<Target = Balancer>> Drop for Pick<B> {
 impl<B: Deref<Target = Balancer>> fmt::Debug for Pick<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pick")
-            .field("backend", &self.backend())
+            .field("backend", &self.backend)
             .field("started", &self.started)
             .field("done", &self.done)
             .finish()

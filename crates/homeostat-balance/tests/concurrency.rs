@@ -166,3 +166,128 @@ fn stall_floor_and_failure_penalty_under_concurrent_picks() {
         assert!(b.peak_ewma_secs <= limit, "{b:?} {limit}");
     }
 }
+
+fn pending_of(lb: &Balancer) -> Vec<(BackendId, u64)> {
+    lb.backends().iter().map(|b| (b.id, b.pending)).collect()
+}
+
+/// A guard made before the set changed completes on its own backend: found
+/// again after a re-weight, and never confused with a new backend that
+/// took a removed backend's id.
+#[test]
+fn guards_find_their_backend_across_set_changes() {
+    let lb = Balancer::params(Strategy::RoundRobin)
+        .uniform_backends(3)
+        .build()
+        .unwrap();
+    let on_zero = lb.pick(&Request::new()).unwrap();
+    let on_one = lb.pick(&Request::new()).unwrap();
+    assert_eq!(
+        (on_zero.backend(), on_one.backend()),
+        (BackendId(0), BackendId(1))
+    );
+    lb.set_weight(BackendId(2), 3.0).unwrap();
+    on_one.complete(Outcome::Success);
+    assert_eq!(
+        pending_of(&lb),
+        [(BackendId(0), 1), (BackendId(1), 0), (BackendId(2), 0)]
+    );
+    // Backend 0 leaves and comes back as a new backend with a request of
+    // its own; the old guard must not complete that request.
+    lb.remove(BackendId(0)).unwrap();
+    lb.add(BackendId(0), 1.0).unwrap();
+    let on_new_zero = std::iter::repeat_with(|| lb.pick(&Request::new()).unwrap())
+        .find(|p| p.backend() == BackendId(0))
+        .unwrap();
+    on_zero.complete(Outcome::Failure);
+    let zero = lb
+        .backends()
+        .into_iter()
+        .find(|b| b.id == BackendId(0))
+        .unwrap();
+    assert_eq!(zero.pending, 1);
+    drop(on_new_zero);
+    assert!(pending_of(&lb).iter().all(|&(_, p)| p == 0));
+}
+
+/// One thread picks from more balancers than it keeps sets of, in turn,
+/// with a set change in the middle: every pick lands in its own
+/// balancer's rotation and every count comes back to zero.
+#[test]
+fn one_thread_picks_from_many_balancers() {
+    let balancers: Vec<Balancer> = (1..=7u64)
+        .map(|n| {
+            Balancer::params(Strategy::RoundRobin)
+                .uniform_backends(n)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let mut held = Vec::new();
+    for round in 0..20u64 {
+        if round == 10 {
+            balancers[3].add(BackendId(100), 1.0).unwrap();
+        }
+        for (k, lb) in balancers.iter().enumerate() {
+            let n = lb.len() as u64;
+            let pick = lb.pick(&Request::new()).unwrap();
+            let expected = if k == 3 && round >= 10 {
+                // Four backends then a fifth (id 100) from round 10 on:
+                // the cursor stands at 10 and goes on over five.
+                [0, 1, 2, 3, 100][(round % n) as usize]
+            } else {
+                round % n
+            };
+            assert_eq!(
+                pick.backend(),
+                BackendId(expected),
+                "balancer {k}, round {round}"
+            );
+            held.push(pick);
+        }
+    }
+    assert_eq!(balancers[0].backends()[0].pending, 20);
+    drop(held);
+    for lb in &balancers {
+        assert!(pending_of(lb).iter().all(|&(_, p)| p == 0));
+    }
+}
+
+/// A clock that itself picks from another balancer (a pick inside a
+/// completion): the inner pick reads the set without the thread's copies,
+/// which the outer completion holds, and both balancers stay exact.
+#[test]
+fn a_pick_inside_a_clock_reading() {
+    #[derive(Debug)]
+    struct PickingClock {
+        inner: Balancer,
+        ticks: AtomicU64,
+    }
+    impl homeostat_balance::Clock for PickingClock {
+        fn now_nanos(&self) -> u64 {
+            let pick = self.inner.pick(&Request::new()).unwrap();
+            pick.complete(Outcome::Success);
+            self.ticks.fetch_add(1_000, Ordering::Relaxed)
+        }
+    }
+    let clock = Arc::new(PickingClock {
+        inner: Balancer::params(Strategy::RoundRobin)
+            .uniform_backends(2)
+            .build()
+            .unwrap(),
+        ticks: AtomicU64::new(0),
+    });
+    let lb = Balancer::params(Strategy::peak_ewma())
+        .uniform_backends(3)
+        .clock(clock.clone())
+        .seed(3)
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        let pick = lb.pick(&Request::new()).unwrap();
+        pick.complete(Outcome::Success);
+    }
+    assert!(pending_of(&lb).iter().all(|&(_, p)| p == 0));
+    assert!(pending_of(&clock.inner).iter().all(|&(_, p)| p == 0));
+    assert!(lb.backends().iter().any(|b| b.peak_ewma_secs > 0.0));
+}

@@ -111,7 +111,7 @@ fn peak_ewma_estimate_update() {
 }
 
 /// A pick races the removal of its backend: the guard completes on the
-/// removed backend's own counters, the set keeps exact counts for the
+/// removed backend without effect, the set keeps exact counts for the
 /// backends still in it, and no pick fails while one backend remains.
 #[test]
 fn set_swap_with_in_flight_guards() {

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use super::{BackendSet, Balancer, STRIPES, Stripe, Table, stripe_index};
+use super::{BackendSet, Balancer, Placement, STRIPES, Stripe, Table, stripe_index};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::hash::{hash2, reduce, rendezvous};
-use crate::pick::{Held, Pick, Request};
+use crate::pick::{Pick, Request};
 use crate::select::{LoadSignal, Strategy};
 use crate::sync::Ordering;
 
@@ -36,35 +36,35 @@ impl Balancer {
     /// [`Error::MissingKey`] when a hashing strategy gets a request
     /// without a key.
     ///
-    /// The guard keeps the backend-set snapshot the pick was made from
-    /// (an `arc-swap` guard: no reference count is touched while a thread
-    /// holds only a few picks at a time), so it is cheapest for requests
-    /// that complete before the thread picks many more; use
-    /// [`Balancer::pick_owned`] for long-lived requests.
+    /// The guard holds no reference to the backend set (only the
+    /// backend's place in it), so a thread may hold any number of them.
     pub fn pick(&self, request: &Request) -> Result<Pick<&Balancer>> {
-        let set = self.set.load();
-        let now = self.now();
-        let index = self.choose(&set, request, now)?;
-        let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
-        self.place(backend, now);
-        Ok(Pick::new(self, Held::Snapshot(set, index), now))
+        let (placement, id, now) = self.place_request(request)?;
+        Ok(Pick::new(self, placement, id, now))
     }
 
     /// [`Balancer::pick`] with a guard that owns a reference count of the
     /// balancer, for requests that outlive the caller's borrow (async
-    /// tasks, simulators). It keeps only the chosen backend's `Arc`, not
-    /// the whole snapshot, however many requests a thread holds.
+    /// tasks, simulators).
     pub fn pick_owned(self: &Arc<Self>, request: &Request) -> Result<Pick<Arc<Balancer>>> {
-        let set = self.set.load();
+        let (placement, id, now) = self.place_request(request)?;
+        Ok(Pick::new(Arc::clone(self), placement, id, now))
+    }
+
+    /// Chooses a backend and counts the request as pending on it.
+    fn place_request(&self, request: &Request) -> Result<(Placement, crate::BackendId, u64)> {
         let now = self.now();
-        let index = self.choose(&set, request, now)?;
-        let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
-        self.place(backend, now);
-        Ok(Pick::new(
-            Arc::clone(self),
-            Held::Backend(Arc::clone(backend)),
-            now,
-        ))
+        self.with_set(|set| {
+            let index = self.choose(set, request, now)?;
+            let backend = set.backends.get(index).ok_or(Error::NoBackends)?;
+            self.place(backend, now);
+            let placement = Placement {
+                generation: set.generation,
+                index,
+                serial: backend.serial,
+            };
+            Ok((placement, backend.id, now))
+        })
     }
 
     /// Counts a request as pending on `backend`; with the stall floor on,
@@ -85,12 +85,14 @@ impl Balancer {
     /// placement. It advances round-robin cursors and random states like a
     /// pick, and fails like one.
     pub fn lookup(&self, request: &Request) -> Result<crate::BackendId> {
-        let set = self.set.load();
-        let index = self.choose(&set, request, self.now())?;
-        set.backends
-            .get(index)
-            .map(|b| b.id)
-            .ok_or(Error::NoBackends)
+        let now = self.now();
+        self.with_set(|set| {
+            let index = self.choose(set, request, now)?;
+            set.backends
+                .get(index)
+                .map(|b| b.id)
+                .ok_or(Error::NoBackends)
+        })
     }
 
     /// This thread's stripe of cursors and random states.

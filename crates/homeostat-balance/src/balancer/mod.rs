@@ -4,6 +4,7 @@
 mod choose;
 mod eject;
 mod params;
+mod snapshot;
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use arc_swap::ArcSwap;
 
 pub(crate) use params::check_weight;
 pub use params::{BalancerParams, ValidBalancerParams};
+pub(crate) use snapshot::Placement;
 
 use crate::backend::{Backend, BackendId, BackendStatus};
 use crate::clock::{Clock, MonotonicClock, TscClock};
@@ -26,13 +28,15 @@ use crate::sync::{AtomicU64, AtomicUsize, CachePadded, Mutex, MutexGuard, Orderi
 ///
 /// `Balancer` is `Send + Sync`: share it (by reference or in an `Arc`) and
 /// pick from any number of threads. A pick reads the current backend set
-/// through an [`ArcSwap`] (no lock), chooses with the [`Strategy`] using
+/// from this thread's copy, refreshed from an [`ArcSwap`] when the set
+/// changed (no lock, and no read-modify-write while it has not), chooses
+/// with the [`Strategy`] using
 /// atomics only (the server-utilisation signal takes a per-backend lock
 /// for a few nanoseconds), and returns a [`Pick`](crate::Pick) guard
 /// that reports the outcome when it completes or is dropped. Adding,
 /// removing and re-weighting backends builds a new set under a writers'
 /// lock that picks never take; the guards of a removed backend still
-/// complete on it cleanly.
+/// complete cleanly (without effect).
 ///
 /// ```
 /// use homeostat_balance::{BackendId, Balancer, Outcome, Request, Strategy};
@@ -69,7 +73,13 @@ pub struct Balancer {
     /// Whether completions feed the Peak-EWMA estimate.
     tracks_latency: bool,
     clock: Arc<dyn Clock>,
+    /// Unique in the process: names the balancer in threads' set caches
+    /// (which loom builds do without).
+    #[cfg_attr(loom, allow(dead_code))]
+    id: u64,
     set: ArcSwap<BackendSet>,
+    /// The generation of the set last published (see `snapshot`).
+    generation: AtomicU64,
     /// Serialises changes to the set and to ejections; picks never take it.
     writer: Mutex<()>,
     /// Per-thread-stripe round-robin cursors and random states (see
@@ -79,6 +89,9 @@ pub struct Balancer {
     ejected: AtomicUsize,
     next_sweep: AtomicU64,
 }
+
+/// The next balancer's id.
+static NEXT_BALANCER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Stripes of per-thread state: a power of two, more than the cores of
 /// most machines that embed one balancer per process.
@@ -143,6 +156,8 @@ pub(crate) fn stripe_index() -> usize {
 /// An immutable snapshot of the backends and the strategy's table for them.
 #[derive(Debug, Default)]
 pub(crate) struct BackendSet {
+    /// Counts the balancer's publications: unique per set of a balancer.
+    pub(crate) generation: u64,
     pub(crate) backends: Vec<Arc<Backend>>,
     pub(crate) table: Table,
 }
@@ -217,7 +232,9 @@ impl Balancer {
             tracks_time,
             tracks_latency,
             clock,
+            id: NEXT_BALANCER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             set: ArcSwap::from_pointee(BackendSet::default()),
+            generation: AtomicU64::new(0),
             writer: Mutex::new(()),
             stripes: (0..STRIPES as u64)
                 .map(|k| CachePadded(Stripe::new(params.seed, k)))
@@ -383,6 +400,15 @@ impl Balancer {
             }
             _ => Table::None,
         };
-        self.set.store(Arc::new(BackendSet { backends, table }));
+        // Called by one writer at a time (under the writers' lock, or
+        // before the balancer is shared). The set goes in before its
+        // generation, so a reader of the generation finds a set as new.
+        let generation = self.generation.load(Ordering::Relaxed) + 1;
+        self.set.store(Arc::new(BackendSet {
+            generation,
+            backends,
+            table,
+        }));
+        self.generation.store(generation, Ordering::Release);
     }
 }
