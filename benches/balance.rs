@@ -124,12 +124,13 @@ fn bench_one_thread(c: &mut Criterion) {
     group.finish();
 }
 
-/// `iters` picks over `threads` threads; the wall time of the whole.
-fn timed_threads(lb: &Balancer, iters: u64, threads: u64) -> Duration {
-    let per_thread = iters / threads;
+/// `iters` picks split over one thread per balancer (the balancers may be
+/// one and the same); the wall time of the whole.
+fn timed_threads(balancers: &[&Balancer], iters: u64) -> Duration {
+    let per_thread = iters / balancers.len() as u64;
     let start = Instant::now();
     std::thread::scope(|s| {
-        for t in 0..threads {
+        for (t, &lb) in (0u64..).zip(balancers) {
             s.spawn(move || {
                 let mut k = t << 40;
                 for _ in 0..per_thread {
@@ -164,10 +165,22 @@ fn bench_two_threads(c: &mut Criterion) {
     for (name, strategy) in [("rr", Strategy::RoundRobin), ("p2c", Strategy::p2c())] {
         let lb = balancer(strategy);
         for threads in [1u64, 2] {
+            let shared: Vec<&Balancer> = (0..threads).map(|_| &lb).collect();
             group.bench_function(BenchmarkId::new(name, format!("{threads}_threads")), |b| {
-                b.iter_custom(|iters| timed_threads(&lb, iters.max(threads), threads))
+                b.iter_custom(|iters| timed_threads(&shared, iters.max(threads)))
             });
         }
+    }
+    // Round robin with a balancer of its own per thread: the same code with
+    // nothing shared between the threads (not the backends' pending
+    // counts either), so its ratio is what the code could gain here.
+    let own: Vec<Balancer> = (0..2).map(|_| balancer(Strategy::RoundRobin)).collect();
+    for threads in [1usize, 2] {
+        let per_thread: Vec<&Balancer> = own.iter().take(threads).collect();
+        group.bench_function(
+            BenchmarkId::new("rr_balancer_per_thread", format!("{threads}_threads")),
+            |b| b.iter_custom(|iters| timed_threads(&per_thread, iters.max(threads as u64))),
+        );
     }
     // The shared-counter floor (every thread adds to one counter), and what
     // two threads can gain on this machine at all: each thread adds to a

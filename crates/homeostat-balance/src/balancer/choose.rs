@@ -151,7 +151,7 @@ impl Balancer {
                 .ok_or_else(all_ejected),
             (Strategy::PowerOfChoices { choices, load }, Table::Alias(alias)) => {
                 let mut rng = self.pick_rng();
-                let mut best: Option<(usize, f64)> = None;
+                let mut best: Option<(usize, Cost)> = None;
                 // The first few candidates, kept distinct (a larger array
                 // costs its initialisation on every pick).
                 let mut drawn = [usize::MAX; DISTINCT_CANDIDATES];
@@ -176,7 +176,7 @@ impl Balancer {
                         *slot = i;
                     }
                     let cost = self.relative_cost(backends, i, now, load);
-                    if best.is_none_or(|(_, c)| cost < c) {
+                    if best.is_none_or(|(_, c)| cost.below(c)) {
                         best = Some((i, cost));
                     }
                 }
@@ -185,8 +185,8 @@ impl Balancer {
             (Strategy::LeastLoaded { load }, _) => (0..n)
                 .filter(|&i| usable(i))
                 .map(|i| (i, self.relative_cost(backends, i, now, load)))
-                .fold(None, |best: Option<(usize, f64)>, (i, c)| match best {
-                    Some((_, bc)) if bc <= c => best,
+                .fold(None, |best: Option<(usize, Cost)>, (i, c)| match best {
+                    Some((_, bc)) if !c.below(bc) => best,
                     _ => Some((i, c)),
                 })
                 .map(|(i, _)| i)
@@ -260,6 +260,7 @@ impl Balancer {
     /// A usable backend drawn in proportion to weight × slow-start factor
     /// (the factor by rejection), or the first usable one from a random
     /// start when draws keep failing.
+    #[inline(always)]
     fn draw(
         &self,
         rng: &mut PickRng,
@@ -284,6 +285,7 @@ impl Balancer {
         scan_from(reduce(rng.next(), n), n, usable)
     }
 
+    #[inline(always)]
     fn slow_start_factor(&self, backend: &Backend, now: u64) -> f64 {
         match (&self.slow_start, backend.added_at) {
             (Some(s), Some(added)) => s.factor(added, now),
@@ -291,19 +293,24 @@ impl Balancer {
         }
     }
 
-    /// The backend's load divided by its effective weight.
+    /// The backend's load and effective weight (weight × slow-start
+    /// factor), compared as their ratio.
+    #[inline(always)]
     fn relative_cost(
         &self,
         backends: &[Arc<Backend>],
         i: usize,
         now: u64,
         load: LoadSignal,
-    ) -> f64 {
+    ) -> Cost {
         let Some(b) = backends.get(i) else {
-            return f64::INFINITY;
+            return Cost {
+                load: f64::INFINITY,
+                weight: 1.0,
+            };
         };
         let pending = b.pending() as f64;
-        let cost = match load {
+        let load = match load {
             LoadSignal::PendingRequests => pending + 1.0,
             LoadSignal::PeakEwma => {
                 let estimate = self.completed_estimate(b, now);
@@ -317,7 +324,10 @@ impl Balancer {
             }
             LoadSignal::ServerUtilisation => self.utilisation(b, now) * (pending + 1.0),
         };
-        cost / (b.weight() * self.slow_start_factor(b, now))
+        Cost {
+            load,
+            weight: b.weight() * self.slow_start_factor(b, now),
+        }
     }
 
     /// The Peak-EWMA estimate from completions: the decayed estimate, held
@@ -354,6 +364,25 @@ impl Balancer {
                 && now.saturating_sub(u.last_at) <= self.utilisation_expiry;
             if fresh { u.value } else { 1.0 }
         })
+    }
+}
+
+/// A backend's load and effective weight: a strategy prefers the least load
+/// per unit of weight.
+#[derive(Debug, Clone, Copy)]
+struct Cost {
+    load: f64,
+    /// Positive and finite (weights are checked, the slow-start factor is
+    /// at least its positive minimum).
+    weight: f64,
+}
+
+impl Cost {
+    /// Whether `self` carries less load per unit of weight than `other`,
+    /// compared by cross-multiplication: no division on the hot path, and
+    /// the same order (the weights are positive).
+    fn below(self, other: Cost) -> bool {
+        self.load * other.weight < other.load * self.weight
     }
 }
 

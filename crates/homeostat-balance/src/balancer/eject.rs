@@ -15,8 +15,19 @@ use crate::pick::Outcome;
 
 impl Balancer {
     /// Called by a completing [`Pick`](crate::Pick).
+    #[inline]
     pub(crate) fn complete(&self, backend: &Backend, started: u64, outcome: Outcome) {
         backend.pending.fetch_sub(1, Ordering::Relaxed);
+        // Strategies without a latency signal or health tracking are done
+        // here; the rest is out of line, so their completion stays small.
+        if self.tracks_latency || self.outlier.is_some() {
+            self.report(backend, started, outcome);
+        }
+    }
+
+    /// Feeds the latency to Peak-EWMA and the outcome to outlier detection.
+    #[inline(never)]
+    fn report(&self, backend: &Backend, started: u64, outcome: Outcome) {
         let now = self.now();
         if self.tracks_latency {
             let took = now.saturating_sub(started) as f64;

@@ -71,6 +71,7 @@ impl Balancer {
     /// Runs `f` on the backend of `placement` if it is still in the set
     /// (`None` once it was removed): by index while the set is the one it
     /// was picked from, else by serial number.
+    #[inline]
     pub(crate) fn with_backend<R>(
         &self,
         placement: Placement,
@@ -88,6 +89,7 @@ impl Balancer {
 
     /// This thread's copy of the current set, refreshed if it is stale.
     #[cfg(not(loom))]
+    #[inline]
     fn cached_set<'c>(&self, cache: &'c mut Cache) -> &'c BackendSet {
         let generation = self.generation.load(crate::sync::Ordering::Acquire);
         let found = cache
