@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, Ordering};
+use crate::balancer::stripe_index;
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, CachePadded, Mutex, Ordering};
 
 /// A backend's identity, chosen by the caller (an index, a hash of the
 /// address, ...). Consistent hashing places backends by their id, so the
@@ -240,7 +241,7 @@ pub(crate) struct Backend {
     pub(crate) serial: u64,
     weight_bits: AtomicU64,
     /// Requests picked and not yet completed.
-    pub(crate) pending: AtomicU64,
+    pub(crate) pending: PendingCount,
     pub(crate) ewma: SharedPeakEwma,
     /// For Peak-EWMA's stall floor (written only when it is on).
     pub(crate) answered_at: AnsweredAt,
@@ -262,13 +263,15 @@ pub(crate) struct Backend {
 }
 
 impl Backend {
-    pub(crate) fn new(id: BackendId, weight: f64, added_at: Option<u64>) -> Self {
+    /// A backend whose pending count is split over `shards` counters (a
+    /// power of two; 0 or 1 for one counter, see [`PendingCount`]).
+    pub(crate) fn new(id: BackendId, weight: f64, added_at: Option<u64>, shards: usize) -> Self {
         static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Backend {
             id,
             serial: NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             weight_bits: AtomicU64::new(weight.to_bits()),
-            pending: AtomicU64::new(0),
+            pending: PendingCount::new(shards),
             ewma: SharedPeakEwma::default(),
             answered_at: AnsweredAt::default(),
             failing_since: FailingSince::default(),
@@ -293,7 +296,7 @@ impl Backend {
     }
 
     pub(crate) fn pending(&self) -> u64 {
-        self.pending.load(Ordering::Relaxed)
+        self.pending.get()
     }
 
     /// Whether outlier detection keeps this backend out at `now`.
@@ -304,6 +307,81 @@ impl Backend {
     /// The Peak-EWMA latency estimate at `now`, in nanoseconds.
     pub(crate) fn peak_ewma(&self, now: u64, tau_nanos: f64) -> f64 {
         self.ewma.at(now, tau_nanos)
+    }
+}
+
+/// A backend's requests picked and not yet completed.
+///
+/// Strategies that read the count while picking (power of choices, least
+/// loaded, the bounded-load ring) keep one counter. The others only report
+/// it, and keep one counter per thread stripe instead, each on its own
+/// cache lines: with one shared counter, two threads picking in turn over
+/// the same backends would move its line between cores on every pick. A
+/// completion subtracts from its own thread's counter, so one counter may
+/// wrap below zero; the sum is exact, and a read while requests start and
+/// end on other threads may see one's end without its start, which it
+/// shows as zero rather than less.
+#[derive(Debug)]
+pub(crate) struct PendingCount {
+    total: AtomicU64,
+    /// Empty for one counter; else a power of two of them.
+    shards: Box<[CachePadded<AtomicU64>]>,
+}
+
+impl PendingCount {
+    fn new(shards: usize) -> Self {
+        let shards = if shards > 1 {
+            (0..shards.next_power_of_two())
+                .map(|_| CachePadded(AtomicU64::new(0)))
+                .collect()
+        } else {
+            Box::default()
+        };
+        PendingCount {
+            total: AtomicU64::new(0),
+            shards,
+        }
+    }
+
+    /// Counts a request in; the count before it when there is one counter.
+    pub(crate) fn increment(&self) -> Option<u64> {
+        match self.shard() {
+            Some(shard) => {
+                shard.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            None => Some(self.total.fetch_add(1, Ordering::Relaxed)),
+        }
+    }
+
+    /// Counts a request out.
+    pub(crate) fn decrement(&self) {
+        match self.shard() {
+            Some(shard) => shard.fetch_sub(1, Ordering::Relaxed),
+            None => self.total.fetch_sub(1, Ordering::Relaxed),
+        };
+    }
+
+    /// The count now (see the type's note on reads under way).
+    pub(crate) fn get(&self) -> u64 {
+        if self.shards.is_empty() {
+            return self.total.load(Ordering::Relaxed);
+        }
+        let sum = self
+            .shards
+            .iter()
+            .fold(0u64, |sum, s| sum.wrapping_add(s.load(Ordering::Relaxed)));
+        // A wrapped sum is a read that saw an end without its start.
+        if sum > u64::MAX / 2 { 0 } else { sum }
+    }
+
+    /// This thread's counter, when there are several.
+    fn shard(&self) -> Option<&AtomicU64> {
+        let n = self.shards.len();
+        if n == 0 {
+            return None;
+        }
+        self.shards.get(stripe_index() & (n - 1)).map(|s| &s.0)
     }
 }
 
@@ -329,6 +407,49 @@ pub struct BackendStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Requests counted in on some threads and out on others: the sum is
+    /// exact whatever the threads' counters, and a read that sees an end
+    /// without its start shows zero.
+    #[cfg(not(loom))]
+    #[test]
+    fn a_sharded_pending_count_sums_across_threads() {
+        let count = std::sync::Arc::new(PendingCount::new(4));
+        assert_eq!(count.shards.len(), 4);
+        let started: Vec<_> = (0..4)
+            .map(|_| {
+                let count = std::sync::Arc::clone(&count);
+                std::thread::spawn(move || {
+                    for _ in 0..1000 {
+                        assert_eq!(count.increment(), None);
+                    }
+                })
+            })
+            .collect();
+        for t in started {
+            t.join().unwrap();
+        }
+        assert_eq!(count.get(), 4000);
+        // Every request ends on this one thread.
+        for _ in 0..3999 {
+            count.decrement();
+        }
+        assert_eq!(count.get(), 1);
+        count.decrement();
+        assert_eq!(count.get(), 0);
+        // An end seen before its start.
+        count.decrement();
+        assert_eq!(count.get(), 0);
+        count.increment();
+        assert_eq!(count.get(), 0);
+        // One counter returns the count before each start.
+        let single = PendingCount::new(1);
+        assert!(single.shards.is_empty());
+        assert_eq!(single.increment(), Some(0));
+        assert_eq!(single.increment(), Some(1));
+        single.decrement();
+        assert_eq!(single.get(), 1);
+    }
 
     #[test]
     fn the_decay_series_agrees_with_exp() {

@@ -291,3 +291,39 @@ fn a_pick_inside_a_clock_reading() {
     assert!(pending_of(&clock.inner).iter().all(|&(_, p)| p == 0));
     assert!(lb.backends().iter().any(|b| b.peak_ewma_secs > 0.0));
 }
+
+/// Round robin keeps a pending counter per thread: a request picked on one
+/// thread and completed on another still counts in and out exactly, and
+/// the status sums the counters.
+#[test]
+fn pending_counts_survive_a_change_of_thread() {
+    let lb = Arc::new(
+        Balancer::params(Strategy::RoundRobin)
+            .uniform_backends(2)
+            .build()
+            .unwrap(),
+    );
+    let picks: Vec<_> = (0..6)
+        .map(|_| lb.pick_owned(&Request::new()).unwrap())
+        .collect();
+    assert_eq!(pending_of(&lb), [(BackendId(0), 3), (BackendId(1), 3)]);
+    let (to_finish, to_keep): (Vec<_>, Vec<_>) =
+        picks.into_iter().partition(|p| p.backend() == BackendId(0));
+    std::thread::spawn(move || {
+        for p in to_finish {
+            p.complete(Outcome::Success);
+        }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(pending_of(&lb), [(BackendId(0), 0), (BackendId(1), 3)]);
+    let picker = {
+        let lb = Arc::clone(&lb);
+        std::thread::spawn(move || lb.pick_owned(&Request::new()).unwrap())
+    };
+    let from_other_thread = picker.join().unwrap();
+    assert_eq!(lb.backends().iter().map(|b| b.pending).sum::<u64>(), 4);
+    drop(to_keep);
+    drop(from_other_thread);
+    assert!(pending_of(&lb).iter().all(|&(_, p)| p == 0));
+}

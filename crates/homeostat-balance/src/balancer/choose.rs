@@ -74,8 +74,8 @@ impl Balancer {
     /// with the old stamp (and skip the backend once); the other order
     /// could miss a busy period's start altogether.
     fn place(&self, backend: &Backend, now: u64) {
-        let before = backend.pending.fetch_add(1, Ordering::Relaxed);
-        if self.stall_floor && before == 0 {
+        let before = backend.pending.increment();
+        if self.stall_floor && before == Some(0) {
             backend.answered_at.mark(now);
         }
     }

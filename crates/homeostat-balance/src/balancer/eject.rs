@@ -17,7 +17,7 @@ impl Balancer {
     /// Called by a completing [`Pick`](crate::Pick).
     #[inline]
     pub(crate) fn complete(&self, backend: &Backend, started: u64, outcome: Outcome) {
-        backend.pending.fetch_sub(1, Ordering::Relaxed);
+        backend.pending.decrement();
         // Strategies without a latency signal or health tracking are done
         // here; the rest is out of line, so their completion stays small.
         if self.tracks_latency || self.outlier.is_some() {

@@ -72,6 +72,9 @@ pub struct Balancer {
     tracks_time: bool,
     /// Whether completions feed the Peak-EWMA estimate.
     tracks_latency: bool,
+    /// Counters per backend pending count (1: one shared counter; see
+    /// `PendingCount`).
+    pending_shards: usize,
     clock: Arc<dyn Clock>,
     /// Unique in the process: names the balancer in threads' set caches
     /// (which loom builds do without).
@@ -88,6 +91,29 @@ pub struct Balancer {
     /// Backends with the ejected flag set (changed under `writer`).
     ejected: AtomicUsize,
     next_sweep: AtomicU64,
+}
+
+/// How many counters each backend's pending count gets under `strategy`:
+/// one where picks read it, else one per thread stripe the machine can run
+/// at once (a power of two, at most [`STRIPES`]).
+fn pending_shards(strategy: Strategy) -> usize {
+    let reads_pending = matches!(
+        strategy,
+        Strategy::PowerOfChoices { .. }
+            | Strategy::LeastLoaded { .. }
+            | Strategy::RingHash {
+                load_factor: Some(_),
+                ..
+            }
+    );
+    if reads_pending {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .next_power_of_two()
+            .min(STRIPES)
+    }
 }
 
 /// The next balancer's id.
@@ -231,6 +257,7 @@ impl Balancer {
             utilisation_expiry: nanos(params.utilisation_expiry),
             tracks_time,
             tracks_latency,
+            pending_shards: pending_shards(params.strategy),
             clock,
             id: NEXT_BALANCER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             set: ArcSwap::from_pointee(BackendSet::default()),
@@ -245,7 +272,7 @@ impl Balancer {
         let backends = params
             .backends
             .iter()
-            .map(|&(id, w)| Arc::new(Backend::new(id, w, None)))
+            .map(|&(id, w)| Arc::new(Backend::new(id, w, None, lb.pending_shards)))
             .collect();
         lb.publish(backends);
         lb
@@ -303,7 +330,12 @@ impl Balancer {
         }
         let added_at = self.slow_start.as_ref().map(|_| self.now());
         let mut backends = set.backends.clone();
-        backends.push(Arc::new(Backend::new(id, weight, added_at)));
+        backends.push(Arc::new(Backend::new(
+            id,
+            weight,
+            added_at,
+            self.pending_shards,
+        )));
         self.publish(backends);
         Ok(())
     }
