@@ -378,11 +378,25 @@ struct Cost {
 }
 
 impl Cost {
-    /// Whether `self` carries less load per unit of weight than `other`,
-    /// compared by cross-multiplication: no division on the hot path, and
-    /// the same order (the weights are positive).
+    /// Whether `self` carries less load per unit of weight than `other`.
+    /// Compared by cross-multiplication (the weights are positive), which
+    /// spares the hot path two divisions. Loads and weights are finite, so
+    /// a product never is NaN, and one that overflows to infinity (or
+    /// underflows to zero) still compares rightly with a product that did
+    /// not; only two equal products may hide an order (both overflowed or
+    /// both underflowed), and those are compared by the ratios themselves.
+    /// Near a tie, products and ratios round differently and may order
+    /// two backends differently.
+    #[inline(always)]
     fn below(self, other: Cost) -> bool {
-        self.load * other.weight < other.load * self.weight
+        let (mine, theirs) = (self.load * other.weight, other.load * self.weight);
+        if mine != theirs {
+            mine < theirs
+        } else if mine.is_normal() {
+            false
+        } else {
+            self.load / self.weight < other.load / other.weight
+        }
     }
 }
 

@@ -184,6 +184,8 @@ pub(crate) fn stripe_index() -> usize {
 pub(crate) struct BackendSet {
     /// Counts the balancer's publications: unique per set of a balancer.
     pub(crate) generation: u64,
+    /// In the order they were created, so by increasing serial number
+    /// (added backends go last, removals keep the order).
     pub(crate) backends: Vec<Arc<Backend>>,
     pub(crate) table: Table,
 }
@@ -433,14 +435,22 @@ impl Balancer {
             _ => Table::None,
         };
         // Called by one writer at a time (under the writers' lock, or
-        // before the balancer is shared). The set goes in before its
-        // generation, so a reader of the generation finds a set as new.
+        // before the balancer is shared). The generation moves before the
+        // set goes in: whoever has seen the new set (a guard made from it
+        // and sent to another thread, say) then reads the new generation
+        // too, and does not take an older copy for current. Until the set
+        // is in, readers of the new generation find their copies stale
+        // and read the set itself.
         let generation = self.generation.load(Ordering::Relaxed) + 1;
+        debug_assert!(
+            backends.windows(2).all(|w| w[0].serial < w[1].serial),
+            "backends stay in the order they were created"
+        );
+        self.generation.store(generation, Ordering::Release);
         self.set.store(Arc::new(BackendSet {
             generation,
             backends,
             table,
         }));
-        self.generation.store(generation, Ordering::Release);
     }
 }
