@@ -110,7 +110,9 @@ impl<B: Deref<Target = Balancer>> Pick<B> {
         if !self.done {
             self.done = true;
             let balancer = &*self.balancer;
-            balancer.with_backend(self.placement, |backend| {
+            // By reference: the guard was just written field by field, and a
+            // copy as one wide load would wait on those stores.
+            balancer.with_backend(&self.placement, |backend| {
                 balancer.complete(backend, self.started, outcome)
             });
         }

@@ -90,7 +90,7 @@ impl Balancer {
     #[inline]
     pub(crate) fn with_backend<R>(
         &self,
-        placement: Placement,
+        placement: &Placement,
         mut f: impl FnMut(&Backend) -> R,
     ) -> Option<R> {
         let mut find = |set: &BackendSet| -> Result<Option<R>, ()> {
