@@ -10,7 +10,9 @@
 //! one-thread time divided by the two-thread time. `maglev_lookup` times
 //! `Balancer::lookup` alone (the table slot of a key, no guard);
 //! `peak_ewma_manual_clock` and the `*_clock_two_reads` rows split
-//! Peak-EWMA's cost between the balancer and the clock.
+//! Peak-EWMA's cost between the balancer and the clock, and
+//! `peak_ewma_manual_clock_plus_counter_reads` shows what the counter's
+//! reads cost in the middle of a request rather than alone.
 
 // A benchmark that cannot set up its balancer has nothing to measure.
 #![allow(clippy::unwrap_used)]
@@ -96,6 +98,24 @@ fn bench_one_thread(c: &mut Criterion) {
             pick.complete(Outcome::Success);
         })
     });
+    // The same with two reads of the counter clock added where a request
+    // makes them, their results unused: what the reads cost among the
+    // request's locked instructions, against `tsc_clock_two_reads` alone.
+    let lb = peak_ewma_on(clock.clone());
+    let counter = TscClock::new();
+    group.bench_function(
+        BenchmarkId::new("peak_ewma_manual_clock_plus_counter_reads", BACKENDS),
+        |b| {
+            b.iter(|| {
+                black_box(counter.now_nanos());
+                let pick = lb.pick(&Request::new()).unwrap();
+                black_box(pick.backend());
+                clock.advance_nanos(1000);
+                black_box(counter.now_nanos());
+                pick.complete(Outcome::Success);
+            })
+        },
+    );
     // Peak-EWMA on the operating system's clock (the default before the
     // time-stamp counter).
     let lb = peak_ewma_on(Arc::new(MonotonicClock::new()));

@@ -110,10 +110,11 @@ impl<B: Deref<Target = Balancer>> Pick<B> {
         if !self.done {
             self.done = true;
             let balancer = &*self.balancer;
+            let now = balancer.completion_time();
             // By reference: the guard was just written field by field, and a
             // copy as one wide load would wait on those stores.
             balancer.with_backend(&self.placement, |backend| {
-                balancer.complete(backend, self.started, outcome)
+                balancer.complete(backend, self.started, now, outcome)
             });
         }
     }

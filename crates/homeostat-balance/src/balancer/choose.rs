@@ -149,6 +149,32 @@ impl Balancer {
             (Strategy::WeightedRandom, Table::Alias(alias)) => self
                 .draw(&mut self.pick_rng(), backends, alias, now, &usable)
                 .ok_or_else(all_ejected),
+            // Two choices, the common case, without the general loop's
+            // array and running best: both candidates' loads are read side
+            // by side. The same draws and comparison as the loop below.
+            (Strategy::PowerOfChoices { choices: 2, load }, Table::Alias(alias)) => {
+                let mut rng = self.pick_rng();
+                let first = self
+                    .draw(&mut rng, backends, alias, now, &usable)
+                    .ok_or_else(all_ejected)?;
+                let mut second = None;
+                for _ in 0..DISTINCT_RETRIES {
+                    second = self.draw(&mut rng, backends, alias, now, &usable);
+                    if second != Some(first) {
+                        break;
+                    }
+                }
+                let Some(second) = second else {
+                    return Ok(first);
+                };
+                let first_cost = self.relative_cost(backends, first, now, load);
+                let second_cost = self.relative_cost(backends, second, now, load);
+                Ok(if second_cost.below(first_cost) {
+                    second
+                } else {
+                    first
+                })
+            }
             (Strategy::PowerOfChoices { choices, load }, Table::Alias(alias)) => {
                 let mut rng = self.pick_rng();
                 let mut best: Option<(usize, Cost)> = None;
@@ -333,11 +359,11 @@ impl Balancer {
     /// The Peak-EWMA estimate from completions: the decayed estimate, held
     /// at least at the decayed failure penalty while the backend is failing.
     fn completed_estimate(&self, b: &Backend, now: u64) -> f64 {
-        let estimate = b.peak_ewma(now, self.tau_nanos);
+        let estimate = b.peak_ewma(now, self.decay_rate);
         if self.failure_penalty_nanos > 0.0 {
             estimate.max(
                 b.failing_since
-                    .floor(now, self.failure_penalty_nanos, self.tau_nanos),
+                    .floor(now, self.failure_penalty_nanos, self.decay_rate),
             )
         } else {
             estimate

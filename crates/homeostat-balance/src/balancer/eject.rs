@@ -14,38 +14,65 @@ use crate::health::OutlierDetection;
 use crate::pick::Outcome;
 
 impl Balancer {
-    /// Called by a completing [`Pick`](crate::Pick).
+    /// The time a completion reports at, read by the completing
+    /// [`Pick`](crate::Pick) before it looks its backend up: the counter's
+    /// read then overlaps the lookup and the pending count's locked
+    /// decrement instead of starting after them (the completion's update
+    /// depends on it). 0 when completions report nothing timed.
+    #[inline(always)]
+    pub(crate) fn completion_time(&self) -> u64 {
+        if self.reports() { self.now() } else { 0 }
+    }
+
+    /// Whether a completion does more than end the pending count.
+    #[inline(always)]
+    fn reports(&self) -> bool {
+        self.tracks_latency || self.outlier.is_some()
+    }
+
+    /// Called by a completing [`Pick`](crate::Pick), with the time from
+    /// [`Balancer::completion_time`].
     #[inline]
-    pub(crate) fn complete(&self, backend: &Backend, started: u64, outcome: Outcome) {
+    pub(crate) fn complete(&self, backend: &Backend, started: u64, now: u64, outcome: Outcome) {
         backend.pending.decrement();
         // Strategies without a latency signal or health tracking are done
-        // here; the rest is out of line, so their completion stays small.
-        if self.tracks_latency || self.outlier.is_some() {
-            self.report(backend, started, outcome);
+        // here. The latency update is small and inline; outlier detection
+        // is out of line, so the others' completions stay small.
+        if self.tracks_latency {
+            self.observe_latency(backend, started, now, outcome);
+        }
+        if let Some(outlier) = &self.outlier {
+            self.report_outcome(outlier, backend, now, outcome);
         }
     }
 
-    /// Feeds the latency to Peak-EWMA and the outcome to outlier detection.
-    #[inline(never)]
-    fn report(&self, backend: &Backend, started: u64, outcome: Outcome) {
-        let now = self.now();
-        if self.tracks_latency {
-            let took = now.saturating_sub(started) as f64;
-            backend.ewma.observe(took, now, self.tau_nanos);
-            if self.failure_penalty_nanos > 0.0 {
-                match outcome {
-                    Outcome::Failure => backend.failing_since.fail(now),
-                    Outcome::Success => backend.failing_since.succeed(),
-                    Outcome::Cancelled => {}
-                }
-            }
-            if self.stall_floor && outcome == Outcome::Success {
-                backend.answered_at.mark(now);
+    /// Feeds the latency to Peak-EWMA (and the outcome to its failure
+    /// penalty and stall floor).
+    #[inline(always)]
+    fn observe_latency(&self, backend: &Backend, started: u64, now: u64, outcome: Outcome) {
+        let took = now.saturating_sub(started) as f64;
+        backend.ewma.observe(took, now, self.decay_rate);
+        if self.failure_penalty_nanos > 0.0 {
+            match outcome {
+                Outcome::Failure => backend.failing_since.fail(now),
+                Outcome::Success => backend.failing_since.succeed(),
+                Outcome::Cancelled => {}
             }
         }
-        let Some(outlier) = &self.outlier else {
-            return;
-        };
+        if self.stall_floor && outcome == Outcome::Success {
+            backend.answered_at.mark(now);
+        }
+    }
+
+    /// Feeds the outcome to outlier detection.
+    #[inline(never)]
+    fn report_outcome(
+        &self,
+        outlier: &OutlierDetection,
+        backend: &Backend,
+        now: u64,
+        outcome: Outcome,
+    ) {
         match outcome {
             Outcome::Success => {
                 backend.consecutive_failures.store(0, Ordering::Relaxed);

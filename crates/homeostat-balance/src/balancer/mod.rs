@@ -56,7 +56,8 @@ use crate::sync::{AtomicU64, AtomicUsize, CachePadded, Mutex, MutexGuard, Orderi
 #[derive(Debug)]
 pub struct Balancer {
     strategy: Strategy,
-    tau_nanos: f64,
+    /// Peak-EWMA's decay: 1 / its time constant, per nanosecond.
+    decay_rate: f64,
     /// What a failure counts as in Peak-EWMA, in nanoseconds (0: nothing
     /// more than the time it took).
     failure_penalty_nanos: f64,
@@ -247,7 +248,7 @@ impl Balancer {
             .map_or(u64::MAX, |o| nanos(o.interval));
         let lb = Balancer {
             strategy: params.strategy,
-            tau_nanos: params.peak_ewma_decay.as_nanos() as f64,
+            decay_rate: 1.0 / params.peak_ewma_decay.as_nanos() as f64,
             failure_penalty_nanos: params
                 .peak_ewma_failure_penalty
                 .map_or(0.0, |d| d.as_nanos() as f64),
