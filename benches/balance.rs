@@ -191,16 +191,21 @@ fn bench_two_threads(c: &mut Criterion) {
             });
         }
     }
-    // Round robin with a balancer of its own per thread: the same code with
-    // nothing shared between the threads (not the backends' pending
-    // counts either), so its ratio is what the code could gain here.
-    let own: Vec<Balancer> = (0..2).map(|_| balancer(Strategy::RoundRobin)).collect();
-    for threads in [1usize, 2] {
-        let per_thread: Vec<&Balancer> = own.iter().take(threads).collect();
-        group.bench_function(
-            BenchmarkId::new("rr_balancer_per_thread", format!("{threads}_threads")),
-            |b| b.iter_custom(|iters| timed_threads(&per_thread, iters.max(threads as u64))),
-        );
+    // Round robin and P2C with a balancer of their own per thread: the same
+    // code with nothing shared between the threads (not the backends'
+    // pending counts either), so their ratios are what the code could gain
+    // here, and what a service gains by keeping one balancer per thread.
+    for (name, strategy) in [
+        ("rr_balancer_per_thread", Strategy::RoundRobin),
+        ("p2c_balancer_per_thread", Strategy::p2c()),
+    ] {
+        let own: Vec<Balancer> = (0..2).map(|_| balancer(strategy)).collect();
+        for threads in [1usize, 2] {
+            let per_thread: Vec<&Balancer> = own.iter().take(threads).collect();
+            group.bench_function(BenchmarkId::new(name, format!("{threads}_threads")), |b| {
+                b.iter_custom(|iters| timed_threads(&per_thread, iters.max(threads as u64)))
+            });
+        }
     }
     // The shared-counter floor (every thread adds to one counter), and what
     // two threads can gain on this machine at all: each thread adds to a
