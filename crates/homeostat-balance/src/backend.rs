@@ -51,7 +51,6 @@ pub(crate) fn decay_factor(dt: f64, rate: f64) -> f64 {
 /// intrinsic counts as free to speculate, and inlined into a completion's
 /// update it was computed on every call, before the branch to the series
 /// (a profile showed a Peak-EWMA request paying it each time).
-#[cold]
 #[inline(never)]
 fn exp_neg(x: f64) -> f64 {
     (-x).exp()
@@ -77,10 +76,12 @@ impl PeakEwmaState {
 
     /// Folds in one observed latency.
     pub(crate) fn observe(&mut self, rtt: f64, now: u64, rate: f64) {
-        // The blend of the decayed estimate and `rtt` lies between the two,
-        // so its maximum with `rtt` is `rtt` exactly when `rtt` is the
-        // larger (the peak is taken at once) and the blend otherwise: no
-        // branch to mispredict on a path that varies with every request.
+        // The blend of the decayed estimate and `rtt` lies between the two
+        // (up to rounding), so its maximum with `rtt` is `rtt` when `rtt`
+        // is the larger (the peak is taken at once) and the blend
+        // otherwise, or `rtt` again when the blend rounds a hair below
+        // it: no branch to mispredict on a path that varies with every
+        // request.
         let decayed_weight = decay_factor(now.saturating_sub(self.stamp) as f64, rate);
         let blend = self.estimate * decayed_weight + rtt * (1.0 - decayed_weight);
         self.estimate = blend.max(rtt);
@@ -582,7 +583,7 @@ mod tests {
                     let shared = &shared;
                     s.spawn(move || {
                         for k in 0..500u64 {
-                            shared.observe((k * 2 + t) as f64, 5, 10e9);
+                            shared.observe((k * 2 + t) as f64, 5, 1.0 / 10e9);
                         }
                     });
                 }

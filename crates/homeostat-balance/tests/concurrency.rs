@@ -314,9 +314,10 @@ fn a_guard_from_a_newer_set_completes_on_a_thread_with_an_older_copy() {
     );
 }
 
-/// A clock that itself picks from another balancer (a pick inside a
-/// completion): the inner pick reads the set without the thread's copies,
-/// which the outer completion holds, and both balancers stay exact.
+/// A clock that itself picks from another balancer: picks and completions
+/// read the clock before they use the thread's set copies, so the inner
+/// pick finds them free (were they held, it would read through `arc-swap`),
+/// and both balancers stay exact.
 #[test]
 fn a_pick_inside_a_clock_reading() {
     #[derive(Debug)]

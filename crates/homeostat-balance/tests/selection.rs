@@ -87,17 +87,42 @@ fn weighted_random_follows_weights_and_the_seed() {
 #[test]
 fn p2c_is_weight_correct_for_skewed_weights() {
     let weights = [0.99, 0.005, 0.005];
+    // Equal-speed backends: every request takes 1 µs on a manual clock. On
+    // the real clock a preemption during one request would raise that
+    // backend's Peak-EWMA estimate for seconds (as it should), and the
+    // shares would depend on the machine's load.
+    let on_manual_clock = |strategy| {
+        let clock = Arc::new(ManualClock::new());
+        let lb = weights
+            .iter()
+            .enumerate()
+            .fold(
+                Balancer::params(strategy).seed(3).clock(clock.clone()),
+                |p, (i, &w)| p.backend(BackendId(i as u64), w),
+            )
+            .build()
+            .unwrap();
+        (lb, clock)
+    };
     for strategy in [Strategy::p2c(), Strategy::peak_ewma()] {
-        let lb = weighted(strategy, &weights);
-        let s = shares(&lb, 100_000);
-        assert!(s[&0] > 0.98, "{strategy}: {s:?}");
-
-        // With 50 requests outstanding at a time (equal-speed backends).
-        let lb = weighted(strategy, &weights);
-        let mut window = std::collections::VecDeque::new();
+        let (lb, clock) = on_manual_clock(strategy);
         let mut first = 0usize;
         let picks = 100_000;
         for _ in 0..picks {
+            let pick = lb.pick(&Request::new()).unwrap();
+            first += usize::from(pick.backend().0 == 0);
+            clock.advance_nanos(1_000);
+            pick.complete(Outcome::Success);
+        }
+        let share = first as f64 / picks as f64;
+        assert!(share > 0.98, "{strategy}: {share}");
+
+        // With 50 requests outstanding at a time.
+        let (lb, clock) = on_manual_clock(strategy);
+        let mut window = std::collections::VecDeque::new();
+        let mut first = 0usize;
+        for _ in 0..picks {
+            clock.advance_nanos(20);
             let pick = lb.pick(&Request::new()).unwrap();
             first += usize::from(pick.backend().0 == 0);
             window.push_back(pick);

@@ -65,8 +65,10 @@ impl Balancer {
     /// Runs `f` on the current backend set (current when it was read, like
     /// any lock-free read), from this thread's copy when there is a current
     /// one. Reads through an `arc-swap` guard when the thread keeps no copy
-    /// for this balancer, when its copies are in use (a clock that picks
-    /// from a balancer) or gone (a thread that is exiting).
+    /// for this balancer, when its copies are in use (a call made while
+    /// they are held; the balancer reads its clock, the one callback into
+    /// user code, before taking them, so none of its own paths does) or
+    /// gone (a thread that is exiting).
     #[inline]
     pub(crate) fn with_set<R>(&self, mut f: impl FnMut(&BackendSet) -> R) -> R {
         #[cfg(not(loom))]
