@@ -24,9 +24,8 @@ impl fmt::Display for BackendId {
 const SERIES_BELOW: f64 = 1e-4;
 
 /// `exp(-dt × rate)`: the share of an estimate that survives `dt`, for a
-/// decay `rate` of `1 / tau` per nanosecond (a multiplication on the hot
-/// path where `dt / tau` was a division in the completion's dependency
-/// chain).
+/// decay `rate` of `1 / tau` per nanosecond: a multiplication, not a
+/// division, as it sits in the completion's dependency chain.
 ///
 /// Why not always `exp`: on a busy backend consecutive completions and
 /// picks are microseconds apart against a time constant of seconds, and
