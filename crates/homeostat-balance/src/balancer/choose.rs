@@ -157,13 +157,14 @@ impl Balancer {
                 let first = self
                     .draw(&mut rng, backends, alias, now, &usable)
                     .ok_or_else(all_ejected)?;
-                let mut second = None;
-                for _ in 0..DISTINCT_RETRIES {
-                    second = self.draw(&mut rng, backends, alias, now, &usable);
-                    if second != Some(first) {
-                        break;
-                    }
-                }
+                let second = self.draw_unlike(
+                    &mut rng,
+                    backends,
+                    alias,
+                    now,
+                    &usable,
+                    std::slice::from_ref(&first),
+                );
                 let Some(second) = second else {
                     return Ok(first);
                 };
@@ -182,19 +183,9 @@ impl Balancer {
                 // costs its initialisation on every pick).
                 let mut drawn = [usize::MAX; DISTINCT_CANDIDATES];
                 for c in 0..choices as usize {
-                    // Distinct candidates where the weights allow: a draw
-                    // that repeats an earlier one is retried a few times
-                    // (with skewed weights the repeat is kept, and the
-                    // comparison by load / weight stays weight-correct).
-                    let mut candidate = None;
-                    for _ in 0..DISTINCT_RETRIES {
-                        candidate = self.draw(&mut rng, backends, alias, now, &usable);
-                        if candidate
-                            .is_none_or(|i| !drawn[..c.min(DISTINCT_CANDIDATES)].contains(&i))
-                        {
-                            break;
-                        }
-                    }
+                    let taken = &drawn[..c.min(DISTINCT_CANDIDATES)];
+                    let candidate =
+                        self.draw_unlike(&mut rng, backends, alias, now, &usable, taken);
                     let Some(i) = candidate else {
                         break;
                     };
@@ -309,6 +300,30 @@ impl Balancer {
         }
         let n = backends.len();
         scan_from(reduce(rng.next(), n), n, usable)
+    }
+
+    /// A draw (see [`Balancer::draw`]) distinct from the candidates
+    /// already `taken` where the weights allow: a draw that repeats one is
+    /// retried a few times, and with skewed weights the repeat is kept (the
+    /// comparison by load / weight stays weight-correct).
+    #[inline(always)]
+    fn draw_unlike(
+        &self,
+        rng: &mut PickRng,
+        backends: &[Arc<Backend>],
+        alias: &crate::select::alias::AliasTable,
+        now: u64,
+        usable: &impl Fn(usize) -> bool,
+        taken: &[usize],
+    ) -> Option<usize> {
+        let mut candidate = None;
+        for _ in 0..DISTINCT_RETRIES {
+            candidate = self.draw(rng, backends, alias, now, usable);
+            if candidate.is_none_or(|i| !taken.contains(&i)) {
+                break;
+            }
+        }
+        candidate
     }
 
     #[inline(always)]
