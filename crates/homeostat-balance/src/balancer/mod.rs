@@ -76,6 +76,10 @@ pub struct Balancer {
     /// Counters per backend pending count (1: one shared counter; see
     /// `PendingCount`).
     pending_shards: usize,
+    /// log2 of [`BalancerParams::load_refresh`] (0 without it): a
+    /// power-of-choices pick re-reads the other threads' pending counts
+    /// when this many top bits of its stripe's random state are zero.
+    refresh_bits: u32,
     clock: Arc<dyn Clock>,
     /// Unique in the process: names the balancer in threads' set caches
     /// (which loom builds do without).
@@ -95,19 +99,21 @@ pub struct Balancer {
 }
 
 /// How many counters each backend's pending count gets under `strategy`:
-/// one where picks read it, else one per thread stripe the machine can run
-/// at once (a power of two, at most [`STRIPES`]).
-fn pending_shards(strategy: Strategy) -> usize {
-    let reads_pending = matches!(
-        strategy,
-        Strategy::PowerOfChoices { .. }
-            | Strategy::LeastLoaded { .. }
-            | Strategy::RingHash {
-                load_factor: Some(_),
-                ..
-            }
-    );
-    if reads_pending {
+/// one where picks read the exact count (the full scan, the bounded-load
+/// ring, power of choices without `load_refresh`), else one per thread
+/// stripe the machine can run at once (a power of two, at most
+/// [`STRIPES`]).
+fn pending_shards(strategy: Strategy, load_refresh: Option<u32>) -> usize {
+    let reads_exact_count = match strategy {
+        Strategy::PowerOfChoices { .. } => load_refresh.is_none(),
+        Strategy::LeastLoaded { .. }
+        | Strategy::RingHash {
+            load_factor: Some(_),
+            ..
+        } => true,
+        _ => false,
+    };
+    if reads_exact_count {
         1
     } else {
         std::thread::available_parallelism()
@@ -260,7 +266,8 @@ impl Balancer {
             utilisation_expiry: nanos(params.utilisation_expiry),
             tracks_time,
             tracks_latency,
-            pending_shards: pending_shards(params.strategy),
+            pending_shards: pending_shards(params.strategy, params.load_refresh),
+            refresh_bits: params.load_refresh.map_or(0, u32::trailing_zeros),
             clock,
             id: NEXT_BALANCER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             set: ArcSwap::from_pointee(BackendSet::default()),
