@@ -378,8 +378,9 @@ impl PendingCount {
     }
 
     /// Counts a request in, on this thread's stripe; returns the count
-    /// before it: exact with one counter, else this stripe's counter's
-    /// (see [`PendingCount::before_on_others`]).
+    /// before it: exact with one counter (the only kind Peak-EWMA's stall
+    /// floor runs with, as it needs to know which start found the backend
+    /// idle), else this stripe's counter's.
     pub(crate) fn increment(&self) -> u64 {
         if self.shards.is_empty() {
             return self.total.fetch_add(1, Ordering::Relaxed);
@@ -390,16 +391,6 @@ impl PendingCount {
     /// [`PendingCount::increment`] on stripe `stripe`'s counter.
     fn increment_on(&self, stripe: usize) -> u64 {
         self.shard(stripe).count.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// The exact count before a request this thread just counted in, from
-    /// what [`PendingCount::increment`] returned: it plus the other
-    /// stripes' counters now.
-    pub(crate) fn before_on_others(&self, own_before: u64) -> u64 {
-        if self.shards.is_empty() {
-            return own_before;
-        }
-        clamp_wrapped(own_before.wrapping_add(self.others_sum(stripe_index())))
     }
 
     /// Counts out a request, on this thread's stripe.
@@ -532,8 +523,7 @@ mod tests {
         // An end seen before its start.
         count.decrement();
         assert_eq!(count.get(), 0);
-        let own = count.increment();
-        assert_eq!(count.before_on_others(own), 0);
+        count.increment();
         assert_eq!(count.get(), 0);
         // One counter returns the count before each start.
         let single = PendingCount::new(1);

@@ -99,11 +99,14 @@ fn picks_stay_consistent_while_backends_change() {
                 w.join().unwrap();
             }
         });
-        assert!(completed.load(Ordering::Relaxed) >= 4 * 4_000, "{strategy}");
+        assert!(
+            completed.load(Ordering::Relaxed) >= 4 * 4_000,
+            "{strategy} {refresh:?}"
+        );
         let status = lb.backends();
         assert!(
             status.iter().all(|b| b.pending == 0),
-            "{strategy}: {status:?}"
+            "{strategy} {refresh:?}: {status:?}"
         );
         assert!(status.len() >= 8 && status.len() <= 13);
     }
@@ -139,13 +142,24 @@ fn a_removed_backends_guards_complete_cleanly() {
 /// than the penalty or the run's length.
 #[test]
 fn stall_floor_and_failure_penalty_under_concurrent_picks() {
-    let lb = Balancer::params(Strategy::peak_ewma())
+    // `load_refresh` is ignored with the stall floor on (one counter).
+    for refresh in [None, Some(16)] {
+        stall_floor_and_failure_penalty_with(refresh);
+    }
+}
+
+fn stall_floor_and_failure_penalty_with(refresh: Option<u32>) {
+    let params = Balancer::params(Strategy::peak_ewma())
         .uniform_backends(4)
         .peak_ewma_stall_floor(true)
         .peak_ewma_failure_penalty(std::time::Duration::from_millis(50))
-        .seed(3)
-        .build()
-        .unwrap();
+        .seed(3);
+    let lb = match refresh {
+        Some(every) => params.load_refresh(every),
+        None => params,
+    }
+    .build()
+    .unwrap();
     let started = std::time::Instant::now();
     std::thread::scope(|s| {
         for t in 0..4u64 {

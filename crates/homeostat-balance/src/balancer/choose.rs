@@ -75,7 +75,7 @@ impl Balancer {
     /// could miss a busy period's start altogether.
     fn place(&self, backend: &Backend, now: u64) {
         let before = backend.pending.increment();
-        if self.stall_floor && backend.pending.before_on_others(before) == 0 {
+        if self.stall_floor && before == 0 {
             backend.answered_at.mark(now);
         }
     }

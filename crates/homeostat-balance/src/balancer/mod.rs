@@ -100,12 +100,13 @@ pub struct Balancer {
 
 /// How many counters each backend's pending count gets under `strategy`:
 /// one where picks read the exact count (the full scan, the bounded-load
-/// ring, power of choices without `load_refresh`), else one per thread
-/// stripe the machine can run at once (a power of two, at most
-/// [`STRIPES`]).
-fn pending_shards(strategy: Strategy, load_refresh: Option<u32>) -> usize {
+/// ring, power of choices without `load_refresh`) or where Peak-EWMA's
+/// stall floor needs to know which start found a backend idle (only one
+/// counter orders concurrent starts), else one per thread stripe the
+/// machine can run at once (a power of two, at most [`STRIPES`]).
+fn pending_shards(strategy: Strategy, load_refresh: Option<u32>, stall_floor: bool) -> usize {
     let reads_exact_count = match strategy {
-        Strategy::PowerOfChoices { .. } => load_refresh.is_none(),
+        Strategy::PowerOfChoices { .. } => load_refresh.is_none() || stall_floor,
         Strategy::LeastLoaded { .. }
         | Strategy::RingHash {
             load_factor: Some(_),
@@ -266,7 +267,11 @@ impl Balancer {
             utilisation_expiry: nanos(params.utilisation_expiry),
             tracks_time,
             tracks_latency,
-            pending_shards: pending_shards(params.strategy, params.load_refresh),
+            pending_shards: pending_shards(
+                params.strategy,
+                params.load_refresh,
+                tracks_latency && params.peak_ewma_stall_floor,
+            ),
             refresh_bits: params.load_refresh.map_or(0, u32::trailing_zeros),
             clock,
             id: NEXT_BALANCER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),

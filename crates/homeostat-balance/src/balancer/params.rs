@@ -165,8 +165,12 @@ impl BalancerParams {
     /// busier balancers. The power of two choices tolerates such stale
     /// loads (each thread's own requests still spread at once); the
     /// full-scan and bounded-load strategies, which would herd on them,
-    /// always read the exact count and ignore this. On a machine with one
-    /// core there is one counter and this has no effect. See
+    /// always read the exact count and ignore this, as does Peak-EWMA with
+    /// [`peak_ewma_stall_floor`](Self::peak_ewma_stall_floor) on (a busy
+    /// period starts at the request that finds its backend idle, and only
+    /// one shared counter tells which of two concurrent requests that
+    /// was). On a machine with one core there is one counter and this has
+    /// no effect. See
     /// docs/balance.md, "Many threads", for what each value measured.
     pub fn load_refresh(mut self, every: u32) -> Self {
         self.load_refresh = Some(every);
