@@ -196,9 +196,10 @@ struct Side {
     /// Largest fact → semi-contexts ending with it, in id order: a set of
     /// facts holds a semi-context only if it holds that fact, so this finds
     /// the fully matched ones without crossing every semi-context that
-    /// shares a (common) sensor fact. Rebuilt with `by_facts`.
+    /// shares a (common) sensor fact. Each id comes with its facts'
+    /// [`signature`]. Rebuilt with `by_facts`.
     #[serde(skip)]
-    by_last: HashMap<u32, Vec<u32>>,
+    by_last: HashMap<u32, Vec<(u32, u128)>>,
 }
 
 impl Side {
@@ -214,29 +215,39 @@ impl Side {
             self.by_last.clear();
             for (i, s) in self.semis.iter().enumerate() {
                 if let Some(&f) = s.facts.last() {
-                    self.by_last.entry(f).or_default().push(i as u32);
+                    let entry = (i as u32, signature(&s.facts));
+                    self.by_last.entry(f).or_default().push(entry);
                 }
             }
         }
     }
 
     /// Pushes onto `out` the ids below `below` of the semi-contexts whose
-    /// facts all are in `facts` (sorted), in id order.
+    /// facts all are in `facts` (sorted), each once, grouped by their
+    /// largest fact (not in id order: the step that reads them counts and
+    /// collects, and what it collects is sorted or selected by key).
     fn contained_in(&mut self, facts: &[u32], below: u32, out: &mut Vec<u32>) {
         self.index();
         out.clear();
+        let outside = !signature(facts);
         for f in facts {
-            for &id in self.by_last.get(f).map(Vec::as_slice).unwrap_or_default() {
+            for &(id, sig) in self.by_last.get(f).map(Vec::as_slice).unwrap_or_default() {
                 if id >= below {
                     break;
                 }
+                // A fact whose bit `facts` lacks is not in `facts`: most
+                // candidates end here, without reading their facts.
+                if sig & outside != 0 {
+                    continue;
+                }
                 let own = &self.semis[id as usize].facts;
-                if own.iter().all(|g| facts.binary_search(g).is_ok()) {
+                // A scan of the (short) group compares several facts at
+                // once, where a binary search waits on each comparison.
+                if own.iter().all(|g| facts.contains(g)) {
                     out.push(id);
                 }
             }
         }
-        out.sort_unstable();
     }
 
     fn get_or_insert(&mut self, facts: &[u32]) -> u32 {
@@ -253,7 +264,10 @@ impl Side {
             self.by_fact.entry(*f).or_default().push(id);
         }
         if let Some(&f) = facts.last() {
-            self.by_last.entry(f).or_default().push(id);
+            self.by_last
+                .entry(f)
+                .or_default()
+                .push((id, signature(facts)));
         }
         self.by_facts.insert(facts.to_vec(), id);
         id
@@ -295,6 +309,16 @@ impl Side {
             crossed.sort_unstable();
         }
     }
+}
+
+/// One bit (of 128) per fact, set for each of `facts`: a set of facts is
+/// contained in another only if its signature is.
+fn signature(facts: &[u32]) -> u128 {
+    facts.iter().fold(0, |sig, &f| {
+        // Fibonacci hashing: the top 7 bits of the product spread both the
+        // small sensor facts and consecutive context ids.
+        sig | 1u128 << (f.wrapping_mul(0x9e37_79b9) >> 25)
+    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
