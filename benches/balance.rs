@@ -53,17 +53,6 @@ fn peak_ewma_on(clock: Arc<dyn Clock>) -> Balancer {
         .unwrap()
 }
 
-/// P2C over the benchmark's backends, reading other threads' pending
-/// counts one pick in `every` (see `BalancerParams::load_refresh`).
-fn p2c_refreshing(every: u32) -> Balancer {
-    Balancer::params(Strategy::p2c())
-        .uniform_backends(BACKENDS)
-        .seed(7)
-        .load_refresh(every)
-        .build()
-        .unwrap()
-}
-
 fn strategies() -> [(&'static str, Strategy); 5] {
     [
         ("rr", Strategy::RoundRobin),
@@ -96,16 +85,6 @@ fn bench_one_thread(c: &mut Criterion) {
             })
         });
     }
-    // P2C with per-thread counters read with a late view of the others'
-    // (what a thread pays for it when it picks alone).
-    let lb = p2c_refreshing(64);
-    let mut k = 0u64;
-    group.bench_function(BenchmarkId::new("p2c_load_refresh_64", BACKENDS), |b| {
-        b.iter(|| {
-            k = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            pick_complete(&lb, k)
-        })
-    });
     // Peak-EWMA without a real clock: a manual clock the loop moves by
     // 1 µs a request (one atomic add), to separate the balancer's own cost
     // from the two clock reads a request needs.
@@ -207,18 +186,6 @@ fn bench_two_threads(c: &mut Criterion) {
         let lb = balancer(strategy);
         for threads in [1u64, 2] {
             let shared: Vec<&Balancer> = (0..threads).map(|_| &lb).collect();
-            group.bench_function(BenchmarkId::new(name, format!("{threads}_threads")), |b| {
-                b.iter_custom(|iters| timed_threads(&shared, iters.max(threads)))
-            });
-        }
-    }
-    // P2C on one shared balancer whose picks read the other thread's
-    // pending counts one pick in 16 or 64.
-    for every in [16, 64] {
-        let lb = p2c_refreshing(every);
-        for threads in [1u64, 2] {
-            let shared: Vec<&Balancer> = (0..threads).map(|_| &lb).collect();
-            let name = format!("p2c_load_refresh_{every}");
             group.bench_function(BenchmarkId::new(name, format!("{threads}_threads")), |b| {
                 b.iter_custom(|iters| timed_threads(&shared, iters.max(threads)))
             });

@@ -1,17 +1,16 @@
-//! How evenly power of two choices spreads requests when two threads pick
-//! from one balancer: with exact pending counts (the default), with
-//! `load_refresh` (each thread reads the other's counts late), with one
-//! balancer per thread, and with weighted random picks (no load at all)
-//! as the floor.
+//! How evenly power of two choices spreads requests when two threads pick:
+//! from one shared balancer (exact pending counts), with one balancer per
+//! thread (each thread sees only its own requests), and with weighted
+//! random picks (no load at all) as the floor.
 //!
-//! Each thread keeps 200 requests in flight over 100 equal backends,
-//! completing its oldest before each new pick, so every backend holds 4
-//! on average. Every 1000 picks the first thread reads the exact counts
-//! and notes the most loaded backend's. The threads run unsynchronised,
-//! so figures move a little from run to run.
+//! Each thread keeps `IN_FLIGHT` requests in flight over 100 equal
+//! backends, completing its oldest before each new pick. Every 1000 picks
+//! the first thread reads the exact counts and notes the most loaded
+//! backend's. The threads run unsynchronised, so figures move a little
+//! from run to run.
 //!
 //! Run with `cargo run --release -p homeostat-examples --bin p2c_threads_balance [IN_FLIGHT]`
-//! (requests each thread keeps in flight; default 200).
+//! (default 200).
 
 use std::collections::VecDeque;
 
@@ -23,15 +22,11 @@ const BACKENDS: u64 = 100;
 const PICKS: u64 = 400_000;
 const SAMPLE_EVERY: u64 = 1000;
 
-fn balancer(strategy: Strategy, load_refresh: Option<u32>) -> Result<Balancer, Error> {
-    let params = Balancer::params(strategy)
+fn balancer(strategy: Strategy) -> Result<Balancer, Error> {
+    Balancer::params(strategy)
         .uniform_backends(BACKENDS)
-        .seed(11);
-    match load_refresh {
-        Some(every) => params.load_refresh(every),
-        None => params,
-    }
-    .build()
+        .seed(11)
+        .build()
 }
 
 /// The most loaded backend's pending count over every balancer in `all`
@@ -101,24 +96,17 @@ fn main() -> Result<(), Failure> {
         let max = samples.last().copied().unwrap_or(0);
         println!("{name:<34} {mean:>18.2} {p99:>10} {max:>8}");
     };
-    for (name, refresh) in [
-        ("P2C, exact counts (default)", None),
-        ("P2C, load_refresh(16)", Some(16)),
-        ("P2C, load_refresh(64)", Some(64)),
-        ("P2C, load_refresh(256)", Some(256)),
-    ] {
-        let lb = balancer(Strategy::p2c(), refresh)?;
-        report(name, run([&lb, &lb], &[&lb], in_flight)?);
-    }
-    let own = [
-        balancer(Strategy::p2c(), None)?,
-        balancer(Strategy::p2c(), None)?,
-    ];
+    let lb = balancer(Strategy::p2c())?;
+    report(
+        "P2C, one shared balancer",
+        run([&lb, &lb], &[&lb], in_flight)?,
+    );
+    let own = [balancer(Strategy::p2c())?, balancer(Strategy::p2c())?];
     report(
         "P2C, one balancer per thread",
         run([&own[0], &own[1]], &[&own[0], &own[1]], in_flight)?,
     );
-    let lb = balancer(Strategy::WeightedRandom, None)?;
+    let lb = balancer(Strategy::WeightedRandom)?;
     report(
         "weighted random (no load)",
         run([&lb, &lb], &[&lb], in_flight)?,

@@ -334,39 +334,27 @@ impl Backend {
 
 /// A backend's requests picked and not yet completed.
 ///
-/// Strategies that read the count while picking keep one counter, read
-/// exactly. The others keep one counter per thread stripe, each on its own
+/// Strategies that read the count while picking (power of choices, least
+/// loaded, the bounded-load ring) keep one counter. The others only report
+/// it, and keep one counter per thread stripe instead, each on its own
 /// cache lines: with one shared counter, two threads picking in turn over
 /// the same backends would move its line between cores on every pick. A
 /// completion subtracts from its own thread's counter, so one counter may
 /// wrap below zero; the sum is exact, and a read while requests start and
 /// end on other threads may see one's end without its start, which it
 /// shows as zero rather than less.
-///
-/// Power of choices with `BalancerParams::load_refresh` keeps one counter
-/// per stripe too, and its picks read them through [`PendingCount::seen`]:
-/// the stripe's own counter live, plus the others' sum as the stripe last
-/// read it, read afresh when the pick says so.
 #[derive(Debug)]
 pub(crate) struct PendingCount {
     total: AtomicU64,
     /// Empty for one counter; else a power of two of them.
-    shards: Box<[CachePadded<Shard>]>,
-}
-
-/// One thread stripe's counter, and its view of the others'.
-#[derive(Debug, Default)]
-struct Shard {
-    count: AtomicU64,
-    /// The other counters' (wrapping) sum when this stripe last read it.
-    others: AtomicU64,
+    shards: Box<[CachePadded<AtomicU64>]>,
 }
 
 impl PendingCount {
     fn new(shards: usize) -> Self {
         let shards = if shards > 1 {
             (0..shards.next_power_of_two())
-                .map(|_| CachePadded(Shard::default()))
+                .map(|_| CachePadded(AtomicU64::new(0)))
                 .collect()
         } else {
             Box::default()
@@ -377,34 +365,23 @@ impl PendingCount {
         }
     }
 
-    /// Counts a request in, on this thread's stripe; returns the count
-    /// before it: exact with one counter (the only kind Peak-EWMA's stall
-    /// floor runs with, as it needs to know which start found the backend
-    /// idle), else this stripe's counter's.
-    pub(crate) fn increment(&self) -> u64 {
-        if self.shards.is_empty() {
-            return self.total.fetch_add(1, Ordering::Relaxed);
+    /// Counts a request in; the count before it when there is one counter.
+    pub(crate) fn increment(&self) -> Option<u64> {
+        match self.shard() {
+            Some(shard) => {
+                shard.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            None => Some(self.total.fetch_add(1, Ordering::Relaxed)),
         }
-        self.increment_on(stripe_index())
     }
 
-    /// [`PendingCount::increment`] on stripe `stripe`'s counter.
-    fn increment_on(&self, stripe: usize) -> u64 {
-        self.shard(stripe).count.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Counts out a request, on this thread's stripe.
+    /// Counts a request out.
     pub(crate) fn decrement(&self) {
-        if self.shards.is_empty() {
-            self.total.fetch_sub(1, Ordering::Relaxed);
-        } else {
-            self.decrement_on(stripe_index());
-        }
-    }
-
-    /// [`PendingCount::decrement`] on stripe `stripe`'s counter.
-    fn decrement_on(&self, stripe: usize) {
-        self.shard(stripe).count.fetch_sub(1, Ordering::Relaxed);
+        match self.shard() {
+            Some(shard) => shard.fetch_sub(1, Ordering::Relaxed),
+            None => self.total.fetch_sub(1, Ordering::Relaxed),
+        };
     }
 
     /// The count now (see the type's note on reads under way).
@@ -412,58 +389,22 @@ impl PendingCount {
         if self.shards.is_empty() {
             return self.total.load(Ordering::Relaxed);
         }
-        clamp_wrapped(self.shards.iter().fold(0u64, |sum, s| {
-            sum.wrapping_add(s.count.load(Ordering::Relaxed))
-        }))
-    }
-
-    /// The count as a pick on this thread sees it: exact with one
-    /// counter, else this stripe's counter now plus the others' sum, read
-    /// now when `refresh` is set (and kept for the stripe's next reads),
-    /// else as the stripe last read it.
-    #[inline(always)]
-    pub(crate) fn seen(&self, refresh: bool) -> u64 {
-        if self.shards.is_empty() {
-            return self.total.load(Ordering::Relaxed);
-        }
-        self.seen_on(stripe_index(), refresh)
-    }
-
-    /// [`PendingCount::seen`] on stripe `stripe`, with several counters.
-    fn seen_on(&self, stripe: usize, refresh: bool) -> u64 {
-        let shard = self.shard(stripe);
-        let others = if refresh {
-            let sum = self.others_sum(stripe);
-            shard.others.store(sum, Ordering::Relaxed);
-            sum
-        } else {
-            shard.others.load(Ordering::Relaxed)
-        };
-        clamp_wrapped(shard.count.load(Ordering::Relaxed).wrapping_add(others))
-    }
-
-    /// The (wrapping) sum of every counter but stripe `own`'s.
-    fn others_sum(&self, own: usize) -> u64 {
-        let own = own & (self.shards.len() - 1);
-        self.shards
+        let sum = self
+            .shards
             .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != own)
-            .fold(0u64, |sum, (_, s)| {
-                sum.wrapping_add(s.count.load(Ordering::Relaxed))
-            })
+            .fold(0u64, |sum, s| sum.wrapping_add(s.load(Ordering::Relaxed)));
+        // A wrapped sum is a read that saw an end without its start.
+        if sum > u64::MAX / 2 { 0 } else { sum }
     }
 
-    /// The counter of thread stripe `stripe` (with several).
-    fn shard(&self, stripe: usize) -> &Shard {
-        // The length is a power of two: the mask keeps the index below it.
-        &self.shards[stripe & (self.shards.len() - 1)]
+    /// This thread's counter, when there are several.
+    fn shard(&self) -> Option<&AtomicU64> {
+        let n = self.shards.len();
+        if n == 0 {
+            return None;
+        }
+        self.shards.get(stripe_index() & (n - 1)).map(|s| &s.0)
     }
-}
-
-/// A wrapped sum is a read that saw an end without its start: zero.
-fn clamp_wrapped(sum: u64) -> u64 {
-    if sum > u64::MAX / 2 { 0 } else { sum }
 }
 
 /// A backend as seen from outside, at one moment.
@@ -501,10 +442,8 @@ mod tests {
             .map(|_| {
                 let count = std::sync::Arc::clone(&count);
                 std::thread::spawn(move || {
-                    for k in 0..1000 {
-                        // This thread's own counter alone: at most its
-                        // own starts (its shard may hold another's).
-                        assert!(count.increment() >= k);
+                    for _ in 0..1000 {
+                        assert_eq!(count.increment(), None);
                     }
                 })
             })
@@ -528,53 +467,10 @@ mod tests {
         // One counter returns the count before each start.
         let single = PendingCount::new(1);
         assert!(single.shards.is_empty());
-        assert_eq!(single.increment(), 0);
-        assert_eq!(single.increment(), 1);
+        assert_eq!(single.increment(), Some(0));
+        assert_eq!(single.increment(), Some(1));
         single.decrement();
         assert_eq!(single.get(), 1);
-        assert_eq!(single.seen(false), 1);
-    }
-
-    /// A stripe sees its own requests at once and the other stripes' as of
-    /// its last refresh; the exact count and an exact increment read all.
-    #[test]
-    fn a_stripe_sees_others_as_of_its_last_refresh() {
-        let seen = |count: &PendingCount, stripe, refresh| count.seen_on(stripe, refresh);
-        let count = PendingCount::new(2);
-        for _ in 0..3 {
-            count.increment_on(1);
-        }
-        // Stripe 0 has not looked yet; the exact count has.
-        assert_eq!(seen(&count, 0, false), 0);
-        assert_eq!(count.get(), 3);
-        assert_eq!(seen(&count, 0, true), 3);
-        // Its own start counts at once; the others' end waits for a refresh.
-        assert_eq!(count.increment_on(0), 0);
-        count.decrement_on(1);
-        assert_eq!(seen(&count, 0, false), 4);
-        assert_eq!(seen(&count, 0, true), 3);
-        assert_eq!(count.increment_on(0), 1);
-        assert_eq!(clamp_wrapped(1u64.wrapping_add(count.others_sum(0))), 3);
-        // Stripe 1 refreshes on its own.
-        assert_eq!(seen(&count, 1, false), 2);
-        assert_eq!(seen(&count, 1, true), 4);
-        // Ends on stripe 0 of requests started on stripe 1: stripe 0's
-        // counter wraps below zero and the sums stay exact.
-        for _ in 0..4 {
-            count.decrement_on(0);
-        }
-        assert_eq!(count.get(), 0);
-        assert_eq!(seen(&count, 1, true), 0);
-        assert_eq!(seen(&count, 0, true), 0);
-        // An end on stripe 0 of a start on stripe 1 it has not seen yet: a
-        // count below zero reads zero, before and after the refresh.
-        let count = PendingCount::new(2);
-        count.decrement_on(0);
-        assert_eq!(seen(&count, 0, false), 0);
-        count.increment_on(1);
-        assert_eq!(seen(&count, 0, false), 0);
-        assert_eq!(seen(&count, 0, true), 0);
-        assert_eq!(count.get(), 0);
     }
 
     #[test]

@@ -24,7 +24,7 @@ fn balancer_and_owned_picks_are_send_and_sync() {
 /// landed on a backend that was in the set at the time.
 #[test]
 fn picks_stay_consistent_while_backends_change() {
-    for (strategy, refresh) in [
+    for strategy in [
         Strategy::RoundRobin,
         Strategy::SmoothWeightedRoundRobin,
         Strategy::EarliestDeadlineFirst,
@@ -35,23 +35,16 @@ fn picks_stay_consistent_while_backends_change() {
         Strategy::maglev(),
         Strategy::Rendezvous,
         Strategy::JumpHash,
-    ]
-    .into_iter()
-    .map(|s| (s, None))
-    .chain([
-        (Strategy::p2c(), Some(16)),
-        (Strategy::peak_ewma(), Some(1)),
-    ]) {
-        let params = Balancer::params(strategy)
-            .uniform_backends(8)
-            .outlier_detection(OutlierDetection::default())
-            .slow_start(SlowStart::default())
-            .seed(9);
-        let params = match refresh {
-            Some(every) => params.load_refresh(every),
-            None => params,
-        };
-        let lb = Arc::new(params.build().unwrap());
+    ] {
+        let lb = Arc::new(
+            Balancer::params(strategy)
+                .uniform_backends(8)
+                .outlier_detection(OutlierDetection::default())
+                .slow_start(SlowStart::default())
+                .seed(9)
+                .build()
+                .unwrap(),
+        );
         let stop = AtomicBool::new(false);
         let completed = AtomicU64::new(0);
         std::thread::scope(|s| {
@@ -99,14 +92,11 @@ fn picks_stay_consistent_while_backends_change() {
                 w.join().unwrap();
             }
         });
-        assert!(
-            completed.load(Ordering::Relaxed) >= 4 * 4_000,
-            "{strategy} {refresh:?}"
-        );
+        assert!(completed.load(Ordering::Relaxed) >= 4 * 4_000, "{strategy}");
         let status = lb.backends();
         assert!(
             status.iter().all(|b| b.pending == 0),
-            "{strategy} {refresh:?}: {status:?}"
+            "{strategy}: {status:?}"
         );
         assert!(status.len() >= 8 && status.len() <= 13);
     }
@@ -142,24 +132,13 @@ fn a_removed_backends_guards_complete_cleanly() {
 /// than the penalty or the run's length.
 #[test]
 fn stall_floor_and_failure_penalty_under_concurrent_picks() {
-    // `load_refresh` is ignored with the stall floor on (one counter).
-    for refresh in [None, Some(16)] {
-        stall_floor_and_failure_penalty_with(refresh);
-    }
-}
-
-fn stall_floor_and_failure_penalty_with(refresh: Option<u32>) {
-    let params = Balancer::params(Strategy::peak_ewma())
+    let lb = Balancer::params(Strategy::peak_ewma())
         .uniform_backends(4)
         .peak_ewma_stall_floor(true)
         .peak_ewma_failure_penalty(std::time::Duration::from_millis(50))
-        .seed(3);
-    let lb = match refresh {
-        Some(every) => params.load_refresh(every),
-        None => params,
-    }
-    .build()
-    .unwrap();
+        .seed(3)
+        .build()
+        .unwrap();
     let started = std::time::Instant::now();
     std::thread::scope(|s| {
         for t in 0..4u64 {
@@ -411,43 +390,4 @@ fn pending_counts_survive_a_change_of_thread() {
     drop(to_keep);
     drop(from_other_thread);
     assert!(pending_of(&lb).iter().all(|&(_, p)| p == 0));
-}
-
-/// With `load_refresh`, a thread sees another thread's requests once it
-/// re-reads the other counters: here within its first picks, after which
-/// it sends its own requests to the backend the other thread left alone.
-/// (Where both threads share a counter, or the machine has one core, it
-/// sees them at once; the split is then the same.)
-#[test]
-fn a_late_view_of_other_threads_still_steers_picks() {
-    for refresh in [None, Some(1), Some(16)] {
-        let params = Balancer::params(Strategy::p2c()).backend(BackendId(0), 1.0);
-        let lb = match refresh {
-            Some(every) => params.load_refresh(every),
-            None => params,
-        }
-        .build()
-        .unwrap();
-        // Another thread holds 50 requests on backend 0, the only one yet.
-        let theirs: Vec<_> = std::thread::scope(|s| {
-            s.spawn(|| {
-                (0..50)
-                    .map(|_| lb.pick(&Request::new()).unwrap())
-                    .collect::<Vec<_>>()
-            })
-            .join()
-            .unwrap()
-        });
-        lb.add(BackendId(1), 1.0).unwrap();
-        // This thread's 100 picks: an even split until it sees the 50, then
-        // backend 1 until it holds as many there, then even again (75).
-        let ours: Vec<_> = (0..100)
-            .map(|_| lb.pick(&Request::new()).unwrap())
-            .collect();
-        let on_1 = ours.iter().filter(|p| p.backend() == BackendId(1)).count();
-        assert!((72..=78).contains(&on_1), "{refresh:?}: {on_1}");
-        drop(theirs);
-        drop(ours);
-        assert!(lb.backends().iter().all(|b| b.pending == 0));
-    }
 }

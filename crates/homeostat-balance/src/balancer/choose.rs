@@ -75,7 +75,7 @@ impl Balancer {
     /// could miss a busy period's start altogether.
     fn place(&self, backend: &Backend, now: u64) {
         let before = backend.pending.increment();
-        if self.stall_floor && before == 0 {
+        if self.stall_floor && before == Some(0) {
             backend.answered_at.mark(now);
         }
     }
@@ -106,21 +106,6 @@ impl Balancer {
     /// draws it takes, and the same picks for the same seed on one thread.
     fn pick_rng(&self) -> PickRng {
         PickRng(crate::hash::mix64(self.stripe().next_seed()))
-    }
-
-    /// [`Balancer::pick_rng`], and how this pick reads pending counts: it
-    /// re-reads the other threads' counters of its candidates when the top
-    /// `refresh_bits` bits of the stripe's state are zero. The state
-    /// advances by the golden ratio, so that happens about evenly once in
-    /// `load_refresh` picks, and the bits are not the draws' (those come
-    /// from the state's hash).
-    fn pick_draws(&self) -> (PickRng, CountRead) {
-        let seed = self.stripe().next_seed();
-        let refresh = seed.checked_shr(64 - self.refresh_bits).unwrap_or(0) == 0;
-        (
-            PickRng(crate::hash::mix64(seed)),
-            CountRead::Seen { refresh },
-        )
     }
 
     fn choose(&self, set: &BackendSet, request: &Request, now: u64) -> Result<usize> {
@@ -168,7 +153,7 @@ impl Balancer {
             // array and running best: both candidates' loads are read side
             // by side. The same draws and comparison as the loop below.
             (Strategy::PowerOfChoices { choices: 2, load }, Table::Alias(alias)) => {
-                let (mut rng, view) = self.pick_draws();
+                let mut rng = self.pick_rng();
                 let first = self
                     .draw(&mut rng, backends, alias, now, &usable)
                     .ok_or_else(all_ejected)?;
@@ -183,8 +168,8 @@ impl Balancer {
                 let Some(second) = second else {
                     return Ok(first);
                 };
-                let first_cost = self.relative_cost(backends, first, now, load, view);
-                let second_cost = self.relative_cost(backends, second, now, load, view);
+                let first_cost = self.relative_cost(backends, first, now, load);
+                let second_cost = self.relative_cost(backends, second, now, load);
                 Ok(if second_cost.below(first_cost) {
                     second
                 } else {
@@ -192,7 +177,7 @@ impl Balancer {
                 })
             }
             (Strategy::PowerOfChoices { choices, load }, Table::Alias(alias)) => {
-                let (mut rng, view) = self.pick_draws();
+                let mut rng = self.pick_rng();
                 let mut best: Option<(usize, Cost)> = None;
                 // The first few candidates, kept distinct (a larger array
                 // costs its initialisation on every pick).
@@ -207,7 +192,7 @@ impl Balancer {
                     if let Some(slot) = drawn.get_mut(c) {
                         *slot = i;
                     }
-                    let cost = self.relative_cost(backends, i, now, load, view);
+                    let cost = self.relative_cost(backends, i, now, load);
                     if best.is_none_or(|(_, c)| cost.below(c)) {
                         best = Some((i, cost));
                     }
@@ -216,12 +201,7 @@ impl Balancer {
             }
             (Strategy::LeastLoaded { load }, _) => (0..n)
                 .filter(|&i| usable(i))
-                .map(|i| {
-                    (
-                        i,
-                        self.relative_cost(backends, i, now, load, CountRead::Exact),
-                    )
-                })
+                .map(|i| (i, self.relative_cost(backends, i, now, load)))
                 .fold(None, |best: Option<(usize, Cost)>, (i, c)| match best {
                     Some((_, bc)) if !c.below(bc) => best,
                     _ => Some((i, c)),
@@ -355,8 +335,7 @@ impl Balancer {
     }
 
     /// The backend's load and effective weight (weight × slow-start
-    /// factor), compared as their ratio; the pending count as `view`
-    /// reads it.
+    /// factor), compared as their ratio.
     #[inline(always)]
     fn relative_cost(
         &self,
@@ -364,7 +343,6 @@ impl Balancer {
         i: usize,
         now: u64,
         load: LoadSignal,
-        view: CountRead,
     ) -> Cost {
         let Some(b) = backends.get(i) else {
             return Cost {
@@ -372,10 +350,7 @@ impl Balancer {
                 weight: 1.0,
             };
         };
-        let pending = match view {
-            CountRead::Seen { refresh } => b.pending.seen(refresh),
-            CountRead::Exact => b.pending(),
-        } as f64;
+        let pending = b.pending() as f64;
         let load = match load {
             LoadSignal::PendingRequests => pending + 1.0,
             LoadSignal::PeakEwma => {
@@ -469,16 +444,6 @@ impl Cost {
 /// SplitMix64 from a per-pick seed.
 #[derive(Debug)]
 struct PickRng(u64);
-
-/// How a pick reads pending counts.
-#[derive(Debug, Clone, Copy)]
-enum CountRead {
-    /// The exact count.
-    Exact,
-    /// As this thread sees it (`PendingCount::seen`), re-reading the other
-    /// threads' counters when `refresh` is set.
-    Seen { refresh: bool },
-}
 
 impl PickRng {
     fn next(&mut self) -> u64 {

@@ -76,10 +76,6 @@ pub struct Balancer {
     /// Counters per backend pending count (1: one shared counter; see
     /// `PendingCount`).
     pending_shards: usize,
-    /// log2 of [`BalancerParams::load_refresh`] (0 without it): a
-    /// power-of-choices pick re-reads the other threads' pending counts
-    /// when this many top bits of its stripe's random state are zero.
-    refresh_bits: u32,
     clock: Arc<dyn Clock>,
     /// Unique in the process: names the balancer in threads' set caches
     /// (which loom builds do without).
@@ -99,22 +95,19 @@ pub struct Balancer {
 }
 
 /// How many counters each backend's pending count gets under `strategy`:
-/// one where picks read the exact count (the full scan, the bounded-load
-/// ring, power of choices without `load_refresh`) or where Peak-EWMA's
-/// stall floor needs to know which start found a backend idle (only one
-/// counter orders concurrent starts), else one per thread stripe the
-/// machine can run at once (a power of two, at most [`STRIPES`]).
-fn pending_shards(strategy: Strategy, load_refresh: Option<u32>, stall_floor: bool) -> usize {
-    let reads_exact_count = match strategy {
-        Strategy::PowerOfChoices { .. } => load_refresh.is_none() || stall_floor,
-        Strategy::LeastLoaded { .. }
-        | Strategy::RingHash {
-            load_factor: Some(_),
-            ..
-        } => true,
-        _ => false,
-    };
-    if reads_exact_count {
+/// one where picks read it, else one per thread stripe the machine can run
+/// at once (a power of two, at most [`STRIPES`]).
+fn pending_shards(strategy: Strategy) -> usize {
+    let reads_pending = matches!(
+        strategy,
+        Strategy::PowerOfChoices { .. }
+            | Strategy::LeastLoaded { .. }
+            | Strategy::RingHash {
+                load_factor: Some(_),
+                ..
+            }
+    );
+    if reads_pending {
         1
     } else {
         std::thread::available_parallelism()
@@ -267,12 +260,7 @@ impl Balancer {
             utilisation_expiry: nanos(params.utilisation_expiry),
             tracks_time,
             tracks_latency,
-            pending_shards: pending_shards(
-                params.strategy,
-                params.load_refresh,
-                tracks_latency && params.peak_ewma_stall_floor,
-            ),
-            refresh_bits: params.load_refresh.map_or(0, u32::trailing_zeros),
+            pending_shards: pending_shards(params.strategy),
             clock,
             id: NEXT_BALANCER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             set: ArcSwap::from_pointee(BackendSet::default()),

@@ -25,7 +25,6 @@ pub struct BalancerParams {
     pub(super) slow_start: Option<SlowStart>,
     pub(super) utilisation_blackout: Duration,
     pub(super) utilisation_expiry: Duration,
-    pub(super) load_refresh: Option<u32>,
     pub(super) clock: Option<Arc<dyn Clock>>,
     pub(super) backends: Vec<(BackendId, f64)>,
 }
@@ -48,7 +47,6 @@ impl BalancerParams {
             slow_start: None,
             utilisation_blackout: Duration::from_secs(10),
             utilisation_expiry: Duration::from_secs(180),
-            load_refresh: None,
             clock: None,
             backends: Vec::new(),
         }
@@ -147,36 +145,6 @@ impl BalancerParams {
         self
     }
 
-    /// Lets power-of-choices picks on several threads scale across cores
-    /// by reading other threads' pending counts a little late: one pick in
-    /// `every` re-reads them (a power of two from 1 to 1024). Default: off,
-    /// every pick reads the exact count.
-    ///
-    /// With this set, each thread stripe counts the requests it starts on a
-    /// backend in a counter of its own, and a pick reads its own counters
-    /// live. The other stripes' counters are other cores' cache lines:
-    /// reading them on every pick moves a line between cores on nearly
-    /// every pick, and with the exact count two threads pick no faster
-    /// than one. So a pick adds the other stripes' sum as this stripe last
-    /// read it, and one pick in `every` reads that sum afresh for its
-    /// candidates: a thread sees its own requests at once and the others'
-    /// on average `every` of its reads of that backend late. How late that
-    /// is in time depends on the request rate, so a larger `every` suits
-    /// busier balancers. The power of two choices tolerates such stale
-    /// loads (each thread's own requests still spread at once); the
-    /// full-scan and bounded-load strategies, which would herd on them,
-    /// always read the exact count and ignore this, as does Peak-EWMA with
-    /// [`peak_ewma_stall_floor`](Self::peak_ewma_stall_floor) on (a busy
-    /// period starts at the request that finds its backend idle, and only
-    /// one shared counter tells which of two concurrent requests that
-    /// was). On a machine with one core there is one counter and this has
-    /// no effect. See
-    /// docs/balance.md, "Many threads", for what each value measured.
-    pub fn load_refresh(mut self, every: u32) -> Self {
-        self.load_refresh = Some(every);
-        self
-    }
-
     /// The clock for latencies and timed health decisions. Default: a
     /// [`TscClock`](crate::TscClock) when picks read the time (Peak-EWMA,
     /// server utilisation, outlier detection or slow start), else a
@@ -210,14 +178,6 @@ impl BalancerParams {
             positive("peak_ewma_failure_penalty", penalty)?;
         }
         positive("utilisation_expiry", self.utilisation_expiry)?;
-        if let Some(every) = self.load_refresh
-            && !(every.is_power_of_two() && every <= 1024)
-        {
-            return Err(Error::param(
-                "load_refresh",
-                format!("{every} is not a power of two from 1 to 1024"),
-            ));
-        }
         if !(0.0..=100.0).contains(&self.panic_threshold_percent) {
             return Err(Error::param(
                 "panic_threshold_percent",
