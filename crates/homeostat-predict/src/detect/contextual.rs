@@ -139,7 +139,9 @@ impl ContextualParams {
             left_group: Vec::new(),
             full_left: Vec::new(),
             active: Vec::new(),
+            ranked: Vec::new(),
             spare_group: Vec::new(),
+            recall: Recall::default(),
             min,
             max,
             since_alarm: 0,
@@ -200,6 +202,61 @@ struct Side {
     /// [`signature`]. Rebuilt with `by_facts`.
     #[serde(skip)]
     by_last: HashMap<u32, Vec<(u32, u128)>>,
+    /// Scratch: the group [`Side::contained_in`] is looking up, by bit.
+    #[serde(skip)]
+    members: FactSet,
+}
+
+/// A set of facts as bits: sensor facts (below 32, as `bits` ≤ 16) in one
+/// word, neurons in a bitmap over context ids. Testing a fact is one bit,
+/// where a scan of the group compares it with every member.
+#[derive(Debug, Clone, Default)]
+struct FactSet {
+    sensors: u64,
+    neurons: Vec<u64>,
+}
+
+impl FactSet {
+    /// Word and bit of a neuron fact.
+    fn neuron(f: u32) -> (usize, u64) {
+        let c = (f - NEURON_BASE) as usize;
+        (c / 64, 1 << (c % 64))
+    }
+
+    fn insert(&mut self, f: u32) {
+        if f < NEURON_BASE {
+            self.sensors |= 1 << (f % 64);
+        } else {
+            let (w, bit) = Self::neuron(f);
+            if w >= self.neurons.len() {
+                self.neurons.resize(w + 1, 0);
+            }
+            self.neurons[w] |= bit;
+        }
+    }
+
+    fn contains(&self, f: u32) -> bool {
+        if f < NEURON_BASE {
+            // Only sensor facts below 64 exist (see the type's doc).
+            f < 64 && self.sensors & 1 << f != 0
+        } else {
+            let (w, bit) = Self::neuron(f);
+            self.neurons.get(w).is_some_and(|&word| word & bit != 0)
+        }
+    }
+
+    /// Empties the set, which holds at most `facts`.
+    fn clear(&mut self, facts: &[u32]) {
+        self.sensors = 0;
+        for &f in facts {
+            if f >= NEURON_BASE {
+                let (w, _) = Self::neuron(f);
+                if let Some(word) = self.neurons.get_mut(w) {
+                    *word = 0;
+                }
+            }
+        }
+    }
 }
 
 impl Side {
@@ -230,6 +287,9 @@ impl Side {
         self.index();
         out.clear();
         let outside = !signature(facts);
+        for &f in facts {
+            self.members.insert(f);
+        }
         for f in facts {
             for &(id, sig) in self.by_last.get(f).map(Vec::as_slice).unwrap_or_default() {
                 if id >= below {
@@ -241,13 +301,12 @@ impl Side {
                     continue;
                 }
                 let own = &self.semis[id as usize].facts;
-                // A scan of the (short) group compares several facts at
-                // once, where a binary search waits on each comparison.
-                if own.iter().all(|g| facts.contains(g)) {
+                if own.iter().all(|&g| self.members.contains(g)) {
                     out.push(id);
                 }
             }
         }
+        self.members.clear(facts);
     }
 
     fn get_or_insert(&mut self, facts: &[u32]) -> u32 {
@@ -376,6 +435,79 @@ impl Memory {
     }
 }
 
+/// What shapes a step that learns nothing: the sizes of memory, and the
+/// left semi-contexts known before the step (those made during it are not
+/// matched). A step's outcome depends only on memory's structure, the
+/// previous group and the value's facts; the structure changes only by
+/// growing, so equal sizes mean an equal structure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Shape {
+    known_left: u32,
+    left: usize,
+    right: usize,
+    contexts: usize,
+}
+
+/// The outcome of a step that learnt nothing: how many contexts were
+/// selected and which were confirmed (each gains a hit again when the step
+/// recurs).
+#[derive(Debug, Clone)]
+struct Recalled {
+    selected: usize,
+    active: Vec<u32>,
+}
+
+/// Most entries [`Recall`] holds before it starts over (each holds a group,
+/// about 20 facts, and its confirmed contexts, some tens): about a megabyte.
+const RECALL_CAP: usize = 4096;
+
+/// Outcomes of steps that learnt nothing, by previous group and value's
+/// facts, while memory's [`Shape`] stays the same. Once a series' patterns
+/// are learnt, most steps repeat one seen before; recalling its outcome
+/// skips matching the memory.
+#[derive(Debug, Clone, Default)]
+struct Recall {
+    shape: Shape,
+    steps: HashMap<Vec<u32>, Recalled>,
+    /// Scratch: the key being looked up (the group, then the value's
+    /// facts, whose count is fixed).
+    key: Vec<u32>,
+    /// Steps recalled so far (for the tests).
+    #[cfg(test)]
+    recalled: usize,
+}
+
+impl Recall {
+    fn get(&mut self, shape: Shape, group: &[u32], sens: &[u32]) -> Option<&Recalled> {
+        if shape != self.shape {
+            self.steps.clear();
+            self.shape = shape;
+            return None;
+        }
+        self.key.clear();
+        self.key.extend_from_slice(group);
+        self.key.extend_from_slice(sens);
+        let step = self.steps.get(self.key.as_slice());
+        #[cfg(test)]
+        {
+            self.recalled += usize::from(step.is_some());
+        }
+        step
+    }
+
+    /// Stores the outcome of the step [`Recall::get`] just missed.
+    fn insert(&mut self, shape: Shape, group: &[u32], sens: &[u32], step: Recalled) {
+        if shape != self.shape || self.steps.len() >= RECALL_CAP {
+            self.steps.clear();
+            self.shape = shape;
+        }
+        self.key.clear();
+        self.key.extend_from_slice(group);
+        self.key.extend_from_slice(sens);
+        self.steps.insert(self.key.clone(), step);
+    }
+}
+
 /// Contextual anomaly detector; cost per value grows with the contexts the
 /// value's facts select (tens to thousands on NAB's series), memory with the
 /// distinct contexts seen (capped by
@@ -409,10 +541,16 @@ pub struct Contextual {
     /// Scratch: the contexts confirmed by the latest value.
     #[serde(skip)]
     active: Vec<u32>,
+    /// Scratch: the active contexts with their ranking keys.
+    #[serde(skip)]
+    ranked: Vec<(u128, u32)>,
     /// Scratch: the next value's group is built here (the buffer of the
     /// group before last, reused).
     #[serde(skip)]
     spare_group: Vec<u32>,
+    /// Scratch: outcomes of recent steps that learnt nothing.
+    #[serde(skip)]
+    recall: Recall,
     min: f64,
     max: f64,
     /// Values since the last raw score at or above the base threshold
@@ -466,6 +604,115 @@ impl Contextual {
             },
         };
         let learning = new_zero.is_some();
+        let shape = Shape {
+            known_left,
+            left: mem.left.semis.len(),
+            right: mem.right.semis.len(),
+            contexts: mem.contexts.len(),
+        };
+        let recalled = match learning {
+            true => None,
+            false => self.recall.get(shape, &self.left_group, sens),
+        };
+        let (selected, pairs) = match recalled {
+            Some(step) => {
+                self.active.clear();
+                self.active.extend_from_slice(&step.active);
+                for &c in &self.active {
+                    mem.contexts[c as usize].hits += 1;
+                }
+                (step.selected, Vec::new())
+            }
+            None => {
+                let (selected, pairs) = self.confirm(sens, known_left, new_zero);
+                if !learning {
+                    let step = Recalled {
+                        selected,
+                        active: self.active.clone(),
+                    };
+                    self.recall.insert(shape, &self.left_group, sens, step);
+                }
+                (selected, pairs)
+            }
+        };
+        let mem = &mut self.memory;
+        let crossings: Vec<(Vec<u32>, Vec<u32>)> = pairs
+            .iter()
+            .map(|&(l, r)| {
+                (
+                    mem.left.semis[l as usize].matched.clone(),
+                    mem.right.semis[r as usize].matched.clone(),
+                )
+            })
+            .collect();
+        let confirmed = if selected > 0 {
+            self.active.len() as f64 / selected as f64
+        } else {
+            0.0
+        };
+        // The most confirmed active contexts join the next value's facts.
+        // Only which ones matters (the group is sorted below), and the keys
+        // are distinct (a context is its pair of sides), so a selection
+        // keeps exactly the set a full sort would. The keys are read once
+        // into `ranked`, so the selection compares in place.
+        let ranked = &mut self.ranked;
+        ranked.clear();
+        ranked.extend(self.active.iter().map(|&c| {
+            let ctx = &mem.contexts[c as usize];
+            let key =
+                u128::from(ctx.hits) << 64 | u128::from(ctx.left) << 32 | u128::from(ctx.right);
+            (key, c)
+        }));
+        let keep = ranked.len().saturating_sub(self.params.max_active);
+        // (With `max_active` 0 nothing is kept and there is nothing to
+        // select: `keep` is then the length, past the last index.)
+        if keep > 0 && keep < ranked.len() {
+            ranked.select_nth_unstable_by_key(keep, |&(key, _)| key);
+        }
+        let mut group = std::mem::take(&mut self.spare_group);
+        group.clear();
+        group.extend_from_slice(sens);
+        group.extend(ranked[keep..].iter().map(|&(_, c)| NEURON_BASE + c));
+        group.sort_unstable();
+        group.dedup();
+        let previous = std::mem::replace(&mut self.left_group, group);
+        let mut created = usize::from(learning);
+        for (l, r) in &crossings {
+            if let Some((_, true)) = mem.get_or_create(l, r, false, cap) {
+                created += 1;
+            }
+        }
+        // Crossings exist only while learning, and then so does the direct
+        // candidate (the group this step started from): the distinct count
+        // is at least 1.
+        let added = if learning {
+            let direct = (previous.as_slice(), sens);
+            let distinct: HashSet<(&[u32], &[u32])> = std::iter::once(direct)
+                .chain(crossings.iter().map(|(l, r)| (l.as_slice(), r.as_slice())))
+                .collect();
+            created as f64 / distinct.len().max(1) as f64
+        } else {
+            0.0
+        };
+        self.spare_group = previous;
+        (confirmed, added)
+    }
+
+    /// Matches the memory against the previous group and `sens`: confirms
+    /// (and counts a hit for) each selected context the value completes,
+    /// into `active`. Returns the number selected and, while learning
+    /// (`new_zero`, the context just learnt directly, is `Some`), the
+    /// semi-context pairs to cross, in first-seen order (the order fixes
+    /// the new contexts' ids); distinct, as each left id comes once and
+    /// each right id once per left one.
+    fn confirm(
+        &mut self,
+        sens: &[u32],
+        known_left: u32,
+        new_zero: Option<u32>,
+    ) -> (usize, Vec<(u32, u32)>) {
+        let learning = new_zero.is_some();
+        let mem = &mut self.memory;
         mem.right.cross(sens, u32::MAX);
         // Only while learning do partly matched left semi-contexts count
         // (as sources of crossings); otherwise the fully matched ones are
@@ -479,10 +726,7 @@ impl Contextual {
         let active = &mut self.active;
         active.clear();
         let mut selected = 0usize;
-        // Semi-context pairs to cross, in first-seen order (the order fixes
-        // the new contexts' ids); distinct, as each left id comes once and
-        // each right id once per left one.
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut pairs = Vec::new();
         let Memory {
             left,
             right,
@@ -523,60 +767,7 @@ impl Contextual {
                 }
             }
         }
-        let crossings: Vec<(Vec<u32>, Vec<u32>)> = pairs
-            .iter()
-            .map(|&(l, r)| {
-                (
-                    left.semis[l as usize].matched.clone(),
-                    right.semis[r as usize].matched.clone(),
-                )
-            })
-            .collect();
-        let confirmed = if selected > 0 {
-            active.len() as f64 / selected as f64
-        } else {
-            0.0
-        };
-        // The most confirmed active contexts join the next value's facts.
-        // Only which ones matters (the group is sorted below), and the keys
-        // are distinct (a context is its pair of sides), so a selection
-        // keeps exactly the set a full sort would.
-        let keep = active.len().saturating_sub(self.params.max_active);
-        // (With `max_active` 0 nothing is kept and there is nothing to
-        // select: `keep` is then the length, past the last index.)
-        if keep > 0 && keep < active.len() {
-            active.select_nth_unstable_by_key(keep, |&c| {
-                let ctx = &contexts[c as usize];
-                (ctx.hits, ctx.left, ctx.right)
-            });
-        }
-        let mut group = std::mem::take(&mut self.spare_group);
-        group.clear();
-        group.extend_from_slice(sens);
-        group.extend(active[keep..].iter().map(|c| NEURON_BASE + c));
-        group.sort_unstable();
-        group.dedup();
-        let previous = std::mem::replace(&mut self.left_group, group);
-        let mut created = usize::from(learning);
-        for (l, r) in &crossings {
-            if let Some((_, true)) = mem.get_or_create(l, r, false, cap) {
-                created += 1;
-            }
-        }
-        // Crossings exist only while learning, and then so does the direct
-        // candidate (the group this step started from): the distinct count
-        // is at least 1.
-        let added = if learning {
-            let direct = (previous.as_slice(), sens);
-            let distinct: HashSet<(&[u32], &[u32])> = std::iter::once(direct)
-                .chain(crossings.iter().map(|(l, r)| (l.as_slice(), r.as_slice())))
-                .collect();
-            created as f64 / distinct.len().max(1) as f64
-        } else {
-            0.0
-        };
-        self.spare_group = previous;
-        (confirmed, added)
+        (selected, pairs)
     }
 
     /// The raw score of `x` before the rest period applies; learns `x`.
@@ -805,6 +996,25 @@ mod tests {
         let mut back: Contextual = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
         for &x in &xs[2000..3000] {
             assert_eq!(d.update(t, x).to_bits(), back.update(t, x).to_bits());
+        }
+    }
+
+    #[test]
+    fn recalled_steps_score_as_computed_ones() {
+        // A noisy cycle repeats its steps once learnt; a small memory cap
+        // adds steps that fill memory without learning a context.
+        let t = Timestamp::from_secs(0);
+        for params in [Contextual::params(), Contextual::params().max_contexts(200)] {
+            let mut recalling = ok(params.clone().rest(5).build());
+            let mut computing = ok(params.rest(5).build());
+            for x in series(2, 5) {
+                computing.recall = Recall::default();
+                let want = computing.update(t, x);
+                assert_eq!(recalling.update(t, x).to_bits(), want.to_bits());
+            }
+            let recalled = recalling.recall.recalled;
+            assert!(recalled > 1000, "{recalled} of 6000 recalled");
+            assert_eq!(computing.recall.recalled, 0);
         }
     }
 }
