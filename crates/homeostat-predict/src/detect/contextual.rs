@@ -161,6 +161,11 @@ struct Semi {
     /// map it stands for.
     #[serde(with = "as_map")]
     contexts: Vec<(u32, u32)>,
+    /// The zero-level ones of `contexts`, in the same order: the only ones
+    /// a partly matched left semi-context can cross. Rebuilt by
+    /// [`Memory::index_zero_level`] after deserialisation.
+    #[serde(skip)]
+    zero_level: Vec<(u32, u32)>,
 }
 
 /// Serialises sorted `(key, value)` pairs as a map, so the state's format
@@ -395,9 +400,45 @@ struct Memory {
     left: Side,
     right: Side,
     contexts: Vec<Context>,
+    /// Whether the left semi-contexts' zero-level lists are built (false
+    /// after deserialisation, which skips them).
+    #[serde(skip)]
+    zero_level_indexed: bool,
 }
 
 impl Memory {
+    /// Builds the left semi-contexts' lists of zero-level contexts, unless
+    /// they are built.
+    fn index_zero_level(&mut self) {
+        if self.zero_level_indexed {
+            return;
+        }
+        for semi in &mut self.left.semis {
+            semi.zero_level.clear();
+        }
+        for (c, ctx) in self.contexts.iter().enumerate() {
+            if ctx.zero_level {
+                let semi = &mut self.left.semis[ctx.left as usize];
+                semi.zero_level.push((ctx.right, c as u32));
+            }
+        }
+        for semi in &mut self.left.semis {
+            semi.zero_level.sort_unstable();
+        }
+        self.zero_level_indexed = true;
+    }
+
+    /// Marks context `c` zero-level, listing it with its left semi-context.
+    fn mark_zero_level(&mut self, c: u32) {
+        let ctx = &mut self.contexts[c as usize];
+        if !ctx.zero_level {
+            ctx.zero_level = true;
+            let list = &mut self.left.semis[ctx.left as usize].zero_level;
+            let at = list.partition_point(|&(r, _)| r < ctx.right);
+            list.insert(at, (ctx.right, c));
+        }
+    }
+
     /// The context `left → right`, created if absent and there is room;
     /// `Some((id, created))`, or `None` when memory is full.
     fn get_or_create(
@@ -407,6 +448,7 @@ impl Memory {
         zero_level: bool,
         max_contexts: usize,
     ) -> Option<(u32, bool)> {
+        self.index_zero_level();
         let l = self.left.get_or_insert(left);
         let r = self.right.get_or_insert(right);
         let at = self.left.semis[l as usize]
@@ -415,7 +457,7 @@ impl Memory {
         if let Ok(i) = at {
             let c = self.left.semis[l as usize].contexts[i].1;
             if zero_level {
-                self.contexts[c as usize].zero_level = true;
+                self.mark_zero_level(c);
             }
             return Some((c, false));
         }
@@ -427,10 +469,13 @@ impl Memory {
         self.left.semis[l as usize].contexts.insert(at, (r, c));
         self.contexts.push(Context {
             hits: 0,
-            zero_level,
+            zero_level: false,
             left: l,
             right: r,
         });
+        if zero_level {
+            self.mark_zero_level(c);
+        }
         Some((c, true))
     }
 }
@@ -731,6 +776,7 @@ impl Contextual {
             left,
             right,
             contexts,
+            ..
         } = mem;
         let lefts = if learning {
             &left.crossed
@@ -745,20 +791,28 @@ impl Contextual {
                 // Neither selected nor a source of crossings.
                 continue;
             }
+            if !full {
+                // Partly matched, while learning: a source of crossings
+                // only, through zero-level contexts half confirmed.
+                for &(r, c) in &ls.zero_level {
+                    if Some(c) != new_zero && !right.semis[r as usize].matched.is_empty() {
+                        pairs.push((l, r));
+                    }
+                }
+                continue;
+            }
             for &(r, c) in &ls.contexts {
                 if Some(c) == new_zero {
                     continue;
                 }
+                selected += 1;
                 let rs = &right.semis[r as usize];
                 let ctx = &mut contexts[c as usize];
                 let partly = !rs.matched.is_empty();
-                if full {
-                    selected += 1;
-                    if partly && rs.matched.len() == rs.facts.len() {
-                        ctx.hits += 1;
-                        active.push(c);
-                        continue;
-                    }
+                if partly && rs.matched.len() == rs.facts.len() {
+                    ctx.hits += 1;
+                    active.push(c);
+                    continue;
                 }
                 // A zero-level context half confirmed: learn the part that
                 // held (only while the input is teaching something new).
