@@ -439,7 +439,8 @@ impl Memory {
         }
     }
 
-    /// The context `left → right`, created if absent and there is room;
+    /// The context `left → right`, created if absent and there is room:
+    /// the ids of its semi-contexts (made even when memory is full), and
     /// `Some((id, created))`, or `None` when memory is full.
     fn get_or_create(
         &mut self,
@@ -447,7 +448,7 @@ impl Memory {
         right: &[u32],
         zero_level: bool,
         max_contexts: usize,
-    ) -> Option<(u32, bool)> {
+    ) -> ((u32, u32), Option<(u32, bool)>) {
         self.index_zero_level();
         let l = self.left.get_or_insert(left);
         let r = self.right.get_or_insert(right);
@@ -459,10 +460,10 @@ impl Memory {
             if zero_level {
                 self.mark_zero_level(c);
             }
-            return Some((c, false));
+            return ((l, r), Some((c, false)));
         }
         if self.contexts.len() >= max_contexts {
-            return None;
+            return ((l, r), None);
         }
         let c = self.contexts.len() as u32;
         let at = at.unwrap_or_else(|i| i);
@@ -476,7 +477,7 @@ impl Memory {
         if zero_level {
             self.mark_zero_level(c);
         }
-        Some((c, true))
+        ((l, r), Some((c, true)))
     }
 }
 
@@ -641,11 +642,11 @@ impl Contextual {
         // previous value's group was formed: none of them is matched.
         let known_left = mem.left.semis.len() as u32;
         // The context "previous facts → these facts", learnt directly.
-        let new_zero = match self.left_group.is_empty() {
-            true => None,
+        let (direct, new_zero) = match self.left_group.is_empty() {
+            true => (None, None),
             false => match mem.get_or_create(&self.left_group, sens, true, cap) {
-                Some((c, true)) => Some(c),
-                _ => None,
+                (sides, Some((c, true))) => (Some(sides), Some(c)),
+                (sides, _) => (Some(sides), None),
             },
         };
         let learning = new_zero.is_some();
@@ -681,15 +682,6 @@ impl Contextual {
             }
         };
         let mem = &mut self.memory;
-        let crossings: Vec<(Vec<u32>, Vec<u32>)> = pairs
-            .iter()
-            .map(|&(l, r)| {
-                (
-                    mem.left.semis[l as usize].matched.clone(),
-                    mem.right.semis[r as usize].matched.clone(),
-                )
-            })
-            .collect();
         let confirmed = if selected > 0 {
             self.active.len() as f64 / selected as f64
         } else {
@@ -722,19 +714,24 @@ impl Contextual {
         group.dedup();
         let previous = std::mem::replace(&mut self.left_group, group);
         let mut created = usize::from(learning);
-        for (l, r) in &crossings {
-            if let Some((_, true)) = mem.get_or_create(l, r, false, cap) {
+        // Candidates are distinct by their pair of sides, and a side's facts
+        // name one semi-context id: the ids count them. Crossings exist only
+        // while learning, and then so does the direct candidate (the group
+        // this step started from): the count is at least 1.
+        let mut distinct: HashSet<(u32, u32)> = direct.into_iter().collect();
+        let (mut left_part, mut right_part) = (Vec::new(), Vec::new());
+        for &(l, r) in &pairs {
+            // The matched parts, copied out: learning them may grow the
+            // semi-context lists they are read from.
+            left_part.clone_from(&mem.left.semis[l as usize].matched);
+            right_part.clone_from(&mem.right.semis[r as usize].matched);
+            let (sides, context) = mem.get_or_create(&left_part, &right_part, false, cap);
+            distinct.insert(sides);
+            if let Some((_, true)) = context {
                 created += 1;
             }
         }
-        // Crossings exist only while learning, and then so does the direct
-        // candidate (the group this step started from): the distinct count
-        // is at least 1.
         let added = if learning {
-            let direct = (previous.as_slice(), sens);
-            let distinct: HashSet<(&[u32], &[u32])> = std::iter::once(direct)
-                .chain(crossings.iter().map(|(l, r)| (l.as_slice(), r.as_slice())))
-                .collect();
             created as f64 / distinct.len().max(1) as f64
         } else {
             0.0
