@@ -25,6 +25,10 @@ use crate::{Error, Result};
 /// sensor facts `2 · bit + value`.
 const NEURON_BASE: u32 = 1 << 31;
 
+/// Most active contexts a group carries: with at most 16 sensor facts, a
+/// group has at most 64 facts, one bit each in a crossing's marks.
+const MAX_ACTIVE: usize = 48;
+
 /// Parameters of [`Contextual`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContextualParams {
@@ -52,7 +56,9 @@ impl ContextualParams {
         self
     }
 
-    /// Active contexts carried into the next value's facts (default 15).
+    /// Active contexts carried into the next value's facts (default 15, at
+    /// most 48: with the value's at most 16 facts, a group fits one 64-bit
+    /// word of positions).
     pub fn max_active(mut self, max_active: usize) -> Self {
         self.max_active = max_active;
         self
@@ -111,6 +117,12 @@ impl ContextualParams {
         if self.max_left == 0 {
             return bad("max_left", "0 facts".into());
         }
+        if self.max_active > MAX_ACTIVE {
+            return bad(
+                "max_active",
+                format!("{} is above {MAX_ACTIVE}", self.max_active),
+            );
+        }
         if !(self.base_threshold > 0.0 && self.base_threshold <= 1.0) {
             return bad(
                 "base_threshold",
@@ -150,12 +162,10 @@ impl ContextualParams {
     }
 }
 
-/// One side (left or right) of a context: a set of facts, and which of them
-/// the latest input contains.
+/// One side (left or right) of a context: a set of facts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Semi {
     facts: Vec<u32>,
-    matched: Vec<u32>,
     /// (Right semi-context id, context id), sorted by right id (left side
     /// only); a flat vector walks faster than a tree, and is stored as the
     /// map it stands for.
@@ -195,8 +205,16 @@ mod as_map {
 struct Side {
     semis: Vec<Semi>,
     by_fact: HashMap<u32, Vec<u32>>,
-    /// Semi-contexts sharing a fact with the latest crossing, in id order.
+    /// Scratch: semi-contexts sharing a fact with the latest crossing, in
+    /// id order.
+    #[serde(skip)]
     crossed: Vec<u32>,
+    /// Scratch: which of the latest crossing's facts (at most 64) each
+    /// semi-context (by id) holds, one bit per position. One word per
+    /// semi-context, where a list of the matched facts would touch two
+    /// lines of memory per match.
+    #[serde(skip)]
+    matched: Vec<u64>,
     /// Facts → id; rebuilt from `semis` after deserialisation.
     #[serde(skip)]
     by_facts: HashMap<Vec<u32>, u32>,
@@ -338,29 +356,32 @@ impl Side {
     }
 
     /// Intersects every semi-context below id `below` with `facts`
-    /// (sorted).
+    /// (sorted, at most 64): marks into `matched`, lists into `crossed`.
     fn cross(&mut self, facts: &[u32], below: u32) {
+        debug_assert!(facts.len() <= 64, "{} facts", facts.len());
         let Side {
             semis,
             by_fact,
             crossed,
+            matched,
             ..
         } = self;
         for &id in crossed.iter() {
-            semis[id as usize].matched.clear();
+            matched[id as usize] = 0;
         }
+        matched.resize(semis.len(), 0);
         crossed.clear();
-        for f in facts {
+        for (at, f) in facts.iter().enumerate() {
             for &id in by_fact.get(f).map(Vec::as_slice).unwrap_or_default() {
                 if id >= below {
                     // Ids grow along each list.
                     break;
                 }
-                let s = &mut semis[id as usize];
-                if s.matched.is_empty() {
+                let mask = &mut matched[id as usize];
+                if *mask == 0 {
                     crossed.push(id);
                 }
-                s.matched.push(*f);
+                *mask |= 1 << at;
             }
         }
         // Usually most semi-contexts share a (sensor) fact: one pass over
@@ -368,9 +389,25 @@ impl Side {
         let n = semis.len().min(below as usize);
         if crossed.len() > n / 8 {
             crossed.clear();
-            crossed.extend((0..n as u32).filter(|&i| !semis[i as usize].matched.is_empty()));
+            crossed.extend((0..n as u32).filter(|&i| matched[i as usize] != 0));
         } else {
             crossed.sort_unstable();
+        }
+    }
+
+    /// How many facts of semi-context `id` the latest crossing matched.
+    fn matched_count(&self, id: u32) -> usize {
+        self.matched[id as usize].count_ones() as usize
+    }
+
+    /// Into `out`: the facts of semi-context `id` the latest crossing, of
+    /// `facts`, matched (sorted, as `facts` is).
+    fn matched_part(&self, id: u32, facts: &[u32], out: &mut Vec<u32>) {
+        out.clear();
+        let mut mask = self.matched[id as usize];
+        while mask != 0 {
+            out.push(facts[mask.trailing_zeros() as usize]);
+            mask &= mask - 1;
         }
     }
 }
@@ -722,9 +759,10 @@ impl Contextual {
         let (mut left_part, mut right_part) = (Vec::new(), Vec::new());
         for &(l, r) in &pairs {
             // The matched parts, copied out: learning them may grow the
-            // semi-context lists they are read from.
-            left_part.clone_from(&mem.left.semis[l as usize].matched);
-            right_part.clone_from(&mem.right.semis[r as usize].matched);
+            // semi-context lists they come from. The left side crossed the
+            // group this step started from, the right one the value's facts.
+            mem.left.matched_part(l, &previous, &mut left_part);
+            mem.right.matched_part(r, sens, &mut right_part);
             let (sides, context) = mem.get_or_create(&left_part, &right_part, false, cap);
             distinct.insert(sides);
             if let Some((_, true)) = context {
@@ -782,8 +820,15 @@ impl Contextual {
         };
         for &l in lefts {
             let ls = &left.semis[l as usize];
-            let full = !learning || ls.matched.len() == ls.facts.len();
-            let short = ls.matched.len() <= self.params.max_left;
+            // (Only a learning step crosses the left side; otherwise every
+            // left semi-context here is fully matched.)
+            let (full, short) = match learning {
+                true => {
+                    let matched = left.matched_count(l);
+                    (matched == ls.facts.len(), matched <= self.params.max_left)
+                }
+                false => (true, false),
+            };
             if !(full || (learning && short)) {
                 // Neither selected nor a source of crossings.
                 continue;
@@ -792,7 +837,7 @@ impl Contextual {
                 // Partly matched, while learning: a source of crossings
                 // only, through zero-level contexts half confirmed.
                 for &(r, c) in &ls.zero_level {
-                    if Some(c) != new_zero && !right.semis[r as usize].matched.is_empty() {
+                    if Some(c) != new_zero && right.matched_count(r) != 0 {
                         pairs.push((l, r));
                     }
                 }
@@ -805,8 +850,9 @@ impl Contextual {
                 selected += 1;
                 let rs = &right.semis[r as usize];
                 let ctx = &mut contexts[c as usize];
-                let partly = !rs.matched.is_empty();
-                if partly && rs.matched.len() == rs.facts.len() {
+                let matched = right.matched_count(r);
+                let partly = matched != 0;
+                if partly && matched == rs.facts.len() {
                     ctx.hits += 1;
                     active.push(c);
                     continue;
@@ -936,6 +982,8 @@ mod tests {
         assert!(Contextual::params().bits(0).build().is_err());
         assert!(Contextual::params().bits(17).build().is_err());
         assert!(Contextual::params().max_left(0).build().is_err());
+        assert!(Contextual::params().max_active(49).build().is_err());
+        assert!(Contextual::params().bits(16).max_active(48).build().is_ok());
         assert!(Contextual::params().base_threshold(0.0).build().is_err());
         assert!(
             Contextual::params()
