@@ -2,13 +2,18 @@
 //!
 //! Each detector scores 100 000 points of a fixed-seed noisy daily wave
 //! with a few spikes, from a fresh state; the element count is the number
-//! of points.
+//! of points. A second group runs the context-memory detectors and the
+//! default one over every series of the shared nab-dev corpus (a fresh
+//! detector per series), whose values teach new contexts far more often
+//! than the wave; it is skipped, with a message, when the data is absent.
 
 use std::hint::black_box;
+use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use homeostat::core::Timestamp;
 use homeostat::predict::detect::{DETECTOR_NAMES, detector_by_name};
+use homeostat::predict::nab::Corpus;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 const SEED: u64 = 20_261_203;
@@ -51,5 +56,47 @@ fn bench_detectors(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_detectors);
+/// The nab-dev corpus beside the workspace (or under `HOMEOSTAT_DATA`).
+fn nab_dev() -> Option<Corpus> {
+    let root = std::env::var_os("HOMEOSTAT_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let dir = root.join("nab-dev");
+    match Corpus::load(&dir.join("data"), &dir.join("labels/combined_windows.json")) {
+        Ok(corpus) => Some(corpus),
+        Err(e) => {
+            eprintln!("SKIPPED predict_detectors_nab: {} ({e})", dir.display());
+            None
+        }
+    }
+}
+
+fn bench_detectors_on_nab(c: &mut Criterion) {
+    let Some(corpus) = nab_dev() else {
+        return;
+    };
+    let points: usize = corpus.files.iter().map(|f| f.values.len()).sum();
+    let mut group = c.benchmark_group("predict_detectors_nab");
+    group.throughput(Throughput::Elements(points as u64));
+    group.sample_size(10);
+    for name in ["multiscale", "contextual", "fused"] {
+        group.bench_with_input(BenchmarkId::new(name, points), &name, |b, name| {
+            b.iter(|| {
+                let mut acc = 0.0;
+                for file in &corpus.files {
+                    let Ok(mut d) = detector_by_name(name) else {
+                        return 0.0;
+                    };
+                    for (t, x) in file.timestamps.iter().zip(&file.values) {
+                        acc += d.update(*t, *x);
+                    }
+                }
+                black_box(acc)
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_detectors, bench_detectors_on_nab);
 criterion_main!(benches);
