@@ -486,9 +486,21 @@ impl Memory {
         zero_level: bool,
         max_contexts: usize,
     ) -> ((u32, u32), Option<(u32, bool)>) {
-        self.index_zero_level();
         let l = self.left.get_or_insert(left);
         let r = self.right.get_or_insert(right);
+        ((l, r), self.link(l, r, zero_level, max_contexts))
+    }
+
+    /// The context between semi-contexts `l` and `r`, created if absent and
+    /// there is room: `Some((id, created))`, or `None` when memory is full.
+    fn link(
+        &mut self,
+        l: u32,
+        r: u32,
+        zero_level: bool,
+        max_contexts: usize,
+    ) -> Option<(u32, bool)> {
+        self.index_zero_level();
         let at = self.left.semis[l as usize]
             .contexts
             .binary_search_by_key(&r, |&(r, _)| r);
@@ -497,10 +509,10 @@ impl Memory {
             if zero_level {
                 self.mark_zero_level(c);
             }
-            return ((l, r), Some((c, false)));
+            return Some((c, false));
         }
         if self.contexts.len() >= max_contexts {
-            return ((l, r), None);
+            return None;
         }
         let c = self.contexts.len() as u32;
         let at = at.unwrap_or_else(|i| i);
@@ -514,7 +526,7 @@ impl Memory {
         if zero_level {
             self.mark_zero_level(c);
         }
-        ((l, r), Some((c, true)))
+        Some((c, true))
     }
 }
 
@@ -756,16 +768,36 @@ impl Contextual {
         // while learning, and then so does the direct candidate (the group
         // this step started from): the count is at least 1.
         let mut distinct: HashSet<(u32, u32)> = direct.into_iter().collect();
-        let (mut left_part, mut right_part) = (Vec::new(), Vec::new());
+        // The semi-contexts of each crossing's matched parts: a left one's
+        // pairs come together, and a right one recurs with many left ones,
+        // so each part is looked up once. (Semi-contexts are made in the
+        // same order as looking up every pair's parts would.)
+        let mut part = Vec::new();
+        let mut left_part: Option<(u32, u32)> = None;
+        let mut right_parts: HashMap<u32, u32> = HashMap::default();
         for &(l, r) in &pairs {
-            // The matched parts, copied out: learning them may grow the
-            // semi-context lists they come from. The left side crossed the
-            // group this step started from, the right one the value's facts.
-            mem.left.matched_part(l, &previous, &mut left_part);
-            mem.right.matched_part(r, sens, &mut right_part);
-            let (sides, context) = mem.get_or_create(&left_part, &right_part, false, cap);
-            distinct.insert(sides);
-            if let Some((_, true)) = context {
+            let left_id = match left_part {
+                Some((crossed, id)) if crossed == l => id,
+                _ => {
+                    // The left side crossed the group this step started
+                    // from, the right one the value's facts.
+                    mem.left.matched_part(l, &previous, &mut part);
+                    let id = mem.left.get_or_insert(&part);
+                    left_part = Some((l, id));
+                    id
+                }
+            };
+            let right_id = match right_parts.get(&r) {
+                Some(&id) => id,
+                None => {
+                    mem.right.matched_part(r, sens, &mut part);
+                    let id = mem.right.get_or_insert(&part);
+                    right_parts.insert(r, id);
+                    id
+                }
+            };
+            distinct.insert((left_id, right_id));
+            if let Some((_, true)) = mem.link(left_id, right_id, false, cap) {
                 created += 1;
             }
         }
