@@ -150,6 +150,7 @@ impl ContextualParams {
             memory: Memory::default(),
             left_group: Vec::new(),
             full_left: Vec::new(),
+            lefts: Vec::new(),
             active: Vec::new(),
             ranked: Vec::new(),
             spare_group: Vec::new(),
@@ -215,6 +216,10 @@ struct Side {
     /// lines of memory per match.
     #[serde(skip)]
     matched: Vec<u64>,
+    /// Scratch: how many facts each semi-context (by id) matched, counted
+    /// once per crossing, as a context walk reads them many times.
+    #[serde(skip)]
+    counts: Vec<u8>,
     /// Facts → id; rebuilt from `semis` after deserialisation.
     #[serde(skip)]
     by_facts: HashMap<Vec<u32>, u32>,
@@ -228,6 +233,12 @@ struct Side {
     /// Scratch: the group [`Side::contained_in`] is looking up, by bit.
     #[serde(skip)]
     members: FactSet,
+    /// Fact → the semi-contexts holding it that have a zero-level context
+    /// (left side only; in the order they gained their first one): the
+    /// only partly matched ones a learning step crosses. Rebuilt by
+    /// [`Memory::index_zero_level`].
+    #[serde(skip)]
+    zero_level_by_fact: HashMap<u32, Vec<u32>>,
 }
 
 /// A set of facts as bits: sensor facts (below 32, as `bits` ≤ 16) in one
@@ -358,22 +369,41 @@ impl Side {
     /// Intersects every semi-context below id `below` with `facts`
     /// (sorted, at most 64): marks into `matched`, lists into `crossed`.
     fn cross(&mut self, facts: &[u32], below: u32) {
+        self.cross_among(facts, below, false);
+    }
+
+    /// [`Side::cross`], among all semi-contexts or only those with a
+    /// zero-level context (`zero_level_only`).
+    fn cross_among(&mut self, facts: &[u32], below: u32, zero_level_only: bool) {
         debug_assert!(facts.len() <= 64, "{} facts", facts.len());
         let Side {
             semis,
             by_fact,
+            zero_level_by_fact,
             crossed,
             matched,
+            counts,
             ..
         } = self;
+        let lists = match zero_level_only {
+            true => zero_level_by_fact,
+            false => by_fact,
+        };
         for &id in crossed.iter() {
             matched[id as usize] = 0;
+            counts[id as usize] = 0;
         }
         matched.resize(semis.len(), 0);
+        counts.resize(semis.len(), 0);
         crossed.clear();
         for (at, f) in facts.iter().enumerate() {
-            for &id in by_fact.get(f).map(Vec::as_slice).unwrap_or_default() {
+            for &id in lists.get(f).map(Vec::as_slice).unwrap_or_default() {
                 if id >= below {
+                    if zero_level_only {
+                        // Not in id order: an old semi-context can gain a
+                        // zero-level context late.
+                        continue;
+                    }
                     // Ids grow along each list.
                     break;
                 }
@@ -393,11 +423,14 @@ impl Side {
         } else {
             crossed.sort_unstable();
         }
+        for &id in crossed.iter() {
+            counts[id as usize] = matched[id as usize].count_ones() as u8;
+        }
     }
 
     /// How many facts of semi-context `id` the latest crossing matched.
     fn matched_count(&self, id: u32) -> usize {
-        self.matched[id as usize].count_ones() as usize
+        usize::from(self.counts[id as usize])
     }
 
     /// Into `out`: the facts of semi-context `id` the latest crossing, of
@@ -408,6 +441,35 @@ impl Side {
         while mask != 0 {
             out.push(facts[mask.trailing_zeros() as usize]);
             mask &= mask - 1;
+        }
+    }
+}
+
+/// The union of `partly` and `fully` (both in increasing order, `fully`
+/// holding no duplicates) into `out`, in increasing order, each id once
+/// and flagged whether it is in `fully`.
+fn merge_flagged(partly: &[u32], fully: &[u32], out: &mut Vec<(u32, bool)>) {
+    let (mut i, mut j) = (0, 0);
+    while i < partly.len() || j < fully.len() {
+        match (partly.get(i), fully.get(j)) {
+            (Some(&p), Some(&f)) if p < f => {
+                out.push((p, false));
+                i += 1;
+            }
+            (Some(&p), Some(&f)) => {
+                out.push((f, true));
+                i += usize::from(p == f);
+                j += 1;
+            }
+            (Some(&p), None) => {
+                out.push((p, false));
+                i += 1;
+            }
+            (None, Some(&f)) => {
+                out.push((f, true));
+                j += 1;
+            }
+            (None, None) => break,
         }
     }
 }
@@ -459,8 +521,15 @@ impl Memory {
                 semi.zero_level.push((ctx.right, c as u32));
             }
         }
-        for semi in &mut self.left.semis {
+        self.left.zero_level_by_fact.clear();
+        for (l, semi) in self.left.semis.iter_mut().enumerate() {
             semi.zero_level.sort_unstable();
+            if !semi.zero_level.is_empty() {
+                for &f in &semi.facts {
+                    let list = self.left.zero_level_by_fact.entry(f).or_default();
+                    list.push(l as u32);
+                }
+            }
         }
         self.zero_level_indexed = true;
     }
@@ -470,7 +539,14 @@ impl Memory {
         let ctx = &mut self.contexts[c as usize];
         if !ctx.zero_level {
             ctx.zero_level = true;
-            let list = &mut self.left.semis[ctx.left as usize].zero_level;
+            let semi = &mut self.left.semis[ctx.left as usize];
+            if semi.zero_level.is_empty() {
+                for &f in &semi.facts {
+                    let list = self.left.zero_level_by_fact.entry(f).or_default();
+                    list.push(ctx.left);
+                }
+            }
+            let list = &mut semi.zero_level;
             let at = list.partition_point(|&(r, _)| r < ctx.right);
             list.insert(at, (ctx.right, c));
         }
@@ -633,6 +709,10 @@ pub struct Contextual {
     /// Scratch: the left semi-contexts fully matched by `left_group`.
     #[serde(skip)]
     full_left: Vec<u32>,
+    /// Scratch: the left semi-contexts a step walks, with whether each is
+    /// fully matched.
+    #[serde(skip)]
+    lefts: Vec<(u32, bool)>,
     /// Scratch: the contexts confirmed by the latest value.
     #[serde(skip)]
     active: Vec<u32>,
@@ -826,14 +906,21 @@ impl Contextual {
         let learning = new_zero.is_some();
         let mem = &mut self.memory;
         mem.right.cross(sens, u32::MAX);
-        // Only while learning do partly matched left semi-contexts count
-        // (as sources of crossings); otherwise the fully matched ones are
-        // found through their largest fact.
+        // The fully matched left semi-contexts are found through their
+        // largest fact. Only while learning do partly matched ones count,
+        // as sources of crossings through a zero-level context: those with
+        // one are crossed with the group. Both in id order, each once, with
+        // whether it is fully matched.
+        mem.left
+            .contained_in(&self.left_group, known_left, &mut self.full_left);
+        let lefts = &mut self.lefts;
+        lefts.clear();
         if learning {
-            mem.left.cross(&self.left_group, known_left);
+            mem.left.cross_among(&self.left_group, known_left, true);
+            self.full_left.sort_unstable();
+            merge_flagged(&mem.left.crossed, &self.full_left, lefts);
         } else {
-            mem.left
-                .contained_in(&self.left_group, known_left, &mut self.full_left);
+            lefts.extend(self.full_left.iter().map(|&l| (l, true)));
         }
         let active = &mut self.active;
         active.clear();
@@ -845,22 +932,13 @@ impl Contextual {
             contexts,
             ..
         } = mem;
-        let lefts = if learning {
-            &left.crossed
-        } else {
-            &self.full_left
-        };
-        for &l in lefts {
+        for &(l, full) in lefts.iter() {
             let ls = &left.semis[l as usize];
-            // (Only a learning step crosses the left side; otherwise every
-            // left semi-context here is fully matched.)
-            let (full, short) = match learning {
-                true => {
-                    let matched = left.matched_count(l);
-                    (matched == ls.facts.len(), matched <= self.params.max_left)
-                }
-                false => (true, false),
+            let matched = match full {
+                true => ls.facts.len(),
+                false => left.matched_count(l),
             };
+            let short = matched <= self.params.max_left;
             if !(full || (learning && short)) {
                 // Neither selected nor a source of crossings.
                 continue;
@@ -1128,6 +1206,25 @@ mod tests {
         for &x in &xs[2000..3000] {
             assert_eq!(d.update(t, x).to_bits(), back.update(t, x).to_bits());
         }
+    }
+
+    #[test]
+    fn merged_lefts_are_in_order_once_each() {
+        let mut out = Vec::new();
+        merge_flagged(&[1, 3, 4, 9], &[0, 3, 5, 9, 12], &mut out);
+        let want = [
+            (0, true),
+            (1, false),
+            (3, true),
+            (4, false),
+            (5, true),
+            (9, true),
+            (12, true),
+        ];
+        assert_eq!(out, want);
+        out.clear();
+        merge_flagged(&[], &[], &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
