@@ -25,12 +25,15 @@ use crate::{Error, Result};
 /// sensor facts `2 · bit + value`.
 const NEURON_BASE: u32 = 1 << 31;
 
-/// Most active contexts a group carries: with at most 16 sensor facts, a
-/// group has at most 64 facts, one bit each in a crossing's marks.
-const MAX_ACTIVE: usize = 48;
+/// Most facts a group holds (sensor facts plus active contexts): one bit
+/// each in a crossing's marks.
+const MAX_GROUP: usize = 64;
 
-/// Parameters of [`Contextual`].
+/// Parameters of [`Contextual`]. Deserialising checks them as
+/// [`build`](ContextualParams::build) does, so a saved detector with
+/// parameters out of range is refused with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ParamFields")]
 pub struct ContextualParams {
     bits: u32,
     max_left: usize,
@@ -40,6 +43,38 @@ pub struct ContextualParams {
     max_contexts: usize,
     range: Option<(f64, f64)>,
     headroom: f64,
+}
+
+/// [`ContextualParams`] as read, before the checks.
+#[derive(Deserialize)]
+struct ParamFields {
+    bits: u32,
+    max_left: usize,
+    max_active: usize,
+    base_threshold: f64,
+    rest: usize,
+    max_contexts: usize,
+    range: Option<(f64, f64)>,
+    headroom: f64,
+}
+
+impl TryFrom<ParamFields> for ContextualParams {
+    type Error = Error;
+
+    fn try_from(f: ParamFields) -> Result<Self> {
+        let params = ContextualParams {
+            bits: f.bits,
+            max_left: f.max_left,
+            max_active: f.max_active,
+            base_threshold: f.base_threshold,
+            rest: f.rest,
+            max_contexts: f.max_contexts,
+            range: f.range,
+            headroom: f.headroom,
+        };
+        params.check()?;
+        Ok(params)
+    }
 }
 
 impl ContextualParams {
@@ -56,9 +91,9 @@ impl ContextualParams {
         self
     }
 
-    /// Active contexts carried into the next value's facts (default 15, at
-    /// most 48: with the value's at most 16 facts, a group fits one 64-bit
-    /// word of positions).
+    /// Active contexts carried into the next value's facts (default 15; at
+    /// most `64 − bits`, so that a group, the value's `bits` facts and these,
+    /// fits one 64-bit word of positions).
     pub fn max_active(mut self, max_active: usize) -> Self {
         self.max_active = max_active;
         self
@@ -110,6 +145,26 @@ impl ContextualParams {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first parameter out of range.
     pub fn build(self) -> Result<Contextual> {
+        self.check()?;
+        let (min, max) = self.range.unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
+        Ok(Contextual {
+            memory: Memory::default(),
+            left_group: Vec::new(),
+            full_left: Vec::new(),
+            lefts: Vec::new(),
+            active: Vec::new(),
+            ranked: Vec::new(),
+            spare_group: Vec::new(),
+            recall: Recall::default(),
+            min,
+            max,
+            since_alarm: 0,
+            params: self,
+        })
+    }
+
+    /// [`Error::InvalidParameter`] naming the first parameter out of range.
+    fn check(&self) -> Result<()> {
         let bad = |name, reason: String| Err(Error::InvalidParameter { name, reason });
         if !(1..=16).contains(&self.bits) {
             return bad("bits", format!("{} is not in 1..=16", self.bits));
@@ -117,10 +172,14 @@ impl ContextualParams {
         if self.max_left == 0 {
             return bad("max_left", "0 facts".into());
         }
-        if self.max_active > MAX_ACTIVE {
+        let most = MAX_GROUP - self.bits as usize;
+        if self.max_active > most {
             return bad(
                 "max_active",
-                format!("{} is above {MAX_ACTIVE}", self.max_active),
+                format!(
+                    "{} is above {most} (64 facts a group, less {} bits)",
+                    self.max_active, self.bits
+                ),
             );
         }
         if !(self.base_threshold > 0.0 && self.base_threshold <= 1.0) {
@@ -141,25 +200,12 @@ impl ContextualParams {
         if self.max_contexts == 0 {
             return bad("max_contexts", "0 contexts".into());
         }
-        let (min, max) = match self.range {
-            None => (f64::INFINITY, f64::NEG_INFINITY),
-            Some((lo, hi)) if lo.is_finite() && hi.is_finite() && lo <= hi => (lo, hi),
-            Some((lo, hi)) => return bad("range", format!("({lo}, {hi}) is not a finite range")),
-        };
-        Ok(Contextual {
-            memory: Memory::default(),
-            left_group: Vec::new(),
-            full_left: Vec::new(),
-            lefts: Vec::new(),
-            active: Vec::new(),
-            ranked: Vec::new(),
-            spare_group: Vec::new(),
-            recall: Recall::default(),
-            min,
-            max,
-            since_alarm: 0,
-            params: self,
-        })
+        match self.range {
+            Some((lo, hi)) if !(lo.is_finite() && hi.is_finite() && lo <= hi) => {
+                bad("range", format!("({lo}, {hi}) is not a finite range"))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -205,9 +251,13 @@ mod as_map {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Side {
     semis: Vec<Semi>,
+    /// Fact → semi-contexts holding it, in id order (right side only: the
+    /// left side crosses through `zero_level_by_fact`, and finds its fully
+    /// matched semi-contexts through `by_last`).
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
     by_fact: HashMap<u32, Vec<u32>>,
-    /// Scratch: semi-contexts sharing a fact with the latest crossing, in
-    /// id order.
+    /// Scratch: semi-contexts sharing a fact with the latest crossing (on
+    /// the left side, only those with a zero-level context), in id order.
     #[serde(skip)]
     crossed: Vec<u32>,
     /// Scratch: which of the latest crossing's facts (at most 64) each
@@ -234,9 +284,9 @@ struct Side {
     #[serde(skip)]
     members: FactSet,
     /// Fact → the semi-contexts holding it that have a zero-level context
-    /// (left side only; in the order they gained their first one): the
-    /// only partly matched ones a learning step crosses. Rebuilt by
-    /// [`Memory::index_zero_level`].
+    /// (left side only; not in id order, as an old semi-context can gain
+    /// its first one late): the only partly matched ones a learning step
+    /// crosses. Rebuilt by [`Memory::index_zero_level`].
     #[serde(skip)]
     zero_level_by_fact: HashMap<u32, Vec<u32>>,
 }
@@ -293,9 +343,18 @@ impl FactSet {
     }
 }
 
+/// Which side a [`Side`] is: each keeps the index of facts it looks up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Keeps `by_last`.
+    Left,
+    /// Keeps `by_fact`.
+    Right,
+}
+
 impl Side {
     /// Rebuilds the skipped indexes after deserialisation.
-    fn index(&mut self) {
+    fn index(&mut self, role: Role) {
         if self.by_facts.len() != self.semis.len() {
             self.by_facts = self
                 .semis
@@ -304,10 +363,14 @@ impl Side {
                 .map(|(i, s)| (s.facts.clone(), i as u32))
                 .collect();
             self.by_last.clear();
-            for (i, s) in self.semis.iter().enumerate() {
-                if let Some(&f) = s.facts.last() {
-                    let entry = (i as u32, signature(&s.facts));
-                    self.by_last.entry(f).or_default().push(entry);
+            if role == Role::Left {
+                // (A state saved before the left side stopped keeping it.)
+                self.by_fact = HashMap::default();
+                for (i, s) in self.semis.iter().enumerate() {
+                    if let Some(&f) = s.facts.last() {
+                        let entry = (i as u32, signature(&s.facts));
+                        self.by_last.entry(f).or_default().push(entry);
+                    }
                 }
             }
         }
@@ -318,7 +381,7 @@ impl Side {
     /// largest fact (not in id order: the step that reads them counts and
     /// collects, and what it collects is sorted or selected by key).
     fn contained_in(&mut self, facts: &[u32], below: u32, out: &mut Vec<u32>) {
-        self.index();
+        self.index(Role::Left);
         out.clear();
         let outside = !signature(facts);
         for &f in facts {
@@ -343,8 +406,9 @@ impl Side {
         self.members.clear(facts);
     }
 
-    fn get_or_insert(&mut self, facts: &[u32]) -> u32 {
-        self.index();
+    /// The id of the semi-context of `facts` (sorted), made if absent.
+    fn get_or_insert(&mut self, facts: &[u32], role: Role) -> u32 {
+        self.index(role);
         if let Some(&id) = self.by_facts.get(facts) {
             return id;
         }
@@ -353,29 +417,28 @@ impl Side {
             facts: facts.to_vec(),
             ..Semi::default()
         });
-        for f in facts {
-            self.by_fact.entry(*f).or_default().push(id);
-        }
-        if let Some(&f) = facts.last() {
-            self.by_last
-                .entry(f)
-                .or_default()
-                .push((id, signature(facts)));
+        match (role, facts.last()) {
+            (Role::Left, Some(&f)) => {
+                let entry = (id, signature(facts));
+                self.by_last.entry(f).or_default().push(entry);
+            }
+            (Role::Left, None) => {}
+            (Role::Right, _) => {
+                for f in facts {
+                    self.by_fact.entry(*f).or_default().push(id);
+                }
+            }
         }
         self.by_facts.insert(facts.to_vec(), id);
         id
     }
 
-    /// Intersects every semi-context below id `below` with `facts`
-    /// (sorted, at most 64): marks into `matched`, lists into `crossed`.
-    fn cross(&mut self, facts: &[u32], below: u32) {
-        self.cross_among(facts, below, false);
-    }
-
-    /// [`Side::cross`], among all semi-contexts or only those with a
-    /// zero-level context (`zero_level_only`).
-    fn cross_among(&mut self, facts: &[u32], below: u32, zero_level_only: bool) {
-        debug_assert!(facts.len() <= 64, "{} facts", facts.len());
+    /// Intersects the semi-contexts below id `below` with `facts` (sorted,
+    /// at most 64): marks into `matched`, lists into `crossed`. On the
+    /// right side every semi-context, on the left side only those with a
+    /// zero-level context.
+    fn cross(&mut self, facts: &[u32], below: u32, role: Role) {
+        debug_assert!(facts.len() <= MAX_GROUP, "{} facts", facts.len());
         let Side {
             semis,
             by_fact,
@@ -385,9 +448,9 @@ impl Side {
             counts,
             ..
         } = self;
-        let lists = match zero_level_only {
-            true => zero_level_by_fact,
-            false => by_fact,
+        let lists = match role {
+            Role::Left => zero_level_by_fact,
+            Role::Right => by_fact,
         };
         for &id in crossed.iter() {
             matched[id as usize] = 0;
@@ -399,7 +462,7 @@ impl Side {
         for (at, f) in facts.iter().enumerate() {
             for &id in lists.get(f).map(Vec::as_slice).unwrap_or_default() {
                 if id >= below {
-                    if zero_level_only {
+                    if role == Role::Left {
                         // Not in id order: an old semi-context can gain a
                         // zero-level context late.
                         continue;
@@ -562,8 +625,8 @@ impl Memory {
         zero_level: bool,
         max_contexts: usize,
     ) -> ((u32, u32), Option<(u32, bool)>) {
-        let l = self.left.get_or_insert(left);
-        let r = self.right.get_or_insert(right);
+        let l = self.left.get_or_insert(left, Role::Left);
+        let r = self.right.get_or_insert(right, Role::Right);
         ((l, r), self.link(l, r, zero_level, max_contexts))
     }
 
@@ -610,7 +673,9 @@ impl Memory {
 /// left semi-contexts known before the step (those made during it are not
 /// matched). A step's outcome depends only on memory's structure, the
 /// previous group and the value's facts; the structure changes only by
-/// growing, so equal sizes mean an equal structure.
+/// growing, so equal sizes mean an equal structure. (A context can become
+/// zero-level without any size changing, but only a learning step, never
+/// recalled, reads that.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Shape {
     known_left: u32,
@@ -628,9 +693,12 @@ struct Recalled {
     active: Vec<u32>,
 }
 
-/// Most entries [`Recall`] holds before it starts over (each holds a group,
-/// about 20 facts, and its confirmed contexts, some tens): about a megabyte.
+/// Most entries [`Recall`] holds before it starts over.
 const RECALL_CAP: usize = 4096;
+
+/// Most ids (facts of the keys and confirmed contexts, tens to hundreds an
+/// entry) [`Recall`] holds before it starts over: 1 MiB of them.
+const RECALL_IDS: usize = 1 << 18;
 
 /// Outcomes of steps that learnt nothing, by previous group and value's
 /// facts, while memory's [`Shape`] stays the same. Once a series' patterns
@@ -640,6 +708,8 @@ const RECALL_CAP: usize = 4096;
 struct Recall {
     shape: Shape,
     steps: HashMap<Vec<u32>, Recalled>,
+    /// Ids held by `steps`, keys and confirmed contexts.
+    ids: usize,
     /// Scratch: the key being looked up (the group, then the value's
     /// facts, whose count is fixed).
     key: Vec<u32>,
@@ -651,8 +721,7 @@ struct Recall {
 impl Recall {
     fn get(&mut self, shape: Shape, group: &[u32], sens: &[u32]) -> Option<&Recalled> {
         if shape != self.shape {
-            self.steps.clear();
-            self.shape = shape;
+            self.start_over(shape);
             return None;
         }
         self.key.clear();
@@ -668,14 +737,21 @@ impl Recall {
 
     /// Stores the outcome of the step [`Recall::get`] just missed.
     fn insert(&mut self, shape: Shape, group: &[u32], sens: &[u32], step: Recalled) {
-        if shape != self.shape || self.steps.len() >= RECALL_CAP {
-            self.steps.clear();
-            self.shape = shape;
+        let ids = group.len() + sens.len() + step.active.len();
+        if shape != self.shape || self.steps.len() >= RECALL_CAP || self.ids + ids > RECALL_IDS {
+            self.start_over(shape);
         }
         self.key.clear();
         self.key.extend_from_slice(group);
         self.key.extend_from_slice(sens);
+        self.ids += ids;
         self.steps.insert(self.key.clone(), step);
+    }
+
+    fn start_over(&mut self, shape: Shape) {
+        self.steps.clear();
+        self.ids = 0;
+        self.shape = shape;
     }
 }
 
@@ -862,7 +938,7 @@ impl Contextual {
                     // The left side crossed the group this step started
                     // from, the right one the value's facts.
                     mem.left.matched_part(l, &previous, &mut part);
-                    let id = mem.left.get_or_insert(&part);
+                    let id = mem.left.get_or_insert(&part, Role::Left);
                     left_part = Some((l, id));
                     id
                 }
@@ -871,7 +947,7 @@ impl Contextual {
                 Some(&id) => id,
                 None => {
                     mem.right.matched_part(r, sens, &mut part);
-                    let id = mem.right.get_or_insert(&part);
+                    let id = mem.right.get_or_insert(&part, Role::Right);
                     right_parts.insert(r, id);
                     id
                 }
@@ -905,7 +981,7 @@ impl Contextual {
     ) -> (usize, Vec<(u32, u32)>) {
         let learning = new_zero.is_some();
         let mem = &mut self.memory;
-        mem.right.cross(sens, u32::MAX);
+        mem.right.cross(sens, u32::MAX, Role::Right);
         // The fully matched left semi-contexts are found through their
         // largest fact. Only while learning do partly matched ones count,
         // as sources of crossings through a zero-level context: those with
@@ -916,7 +992,7 @@ impl Contextual {
         let lefts = &mut self.lefts;
         lefts.clear();
         if learning {
-            mem.left.cross_among(&self.left_group, known_left, true);
+            mem.left.cross(&self.left_group, known_left, Role::Left);
             self.full_left.sort_unstable();
             merge_flagged(&mem.left.crossed, &self.full_left, lefts);
         } else {
@@ -1092,8 +1168,15 @@ mod tests {
         assert!(Contextual::params().bits(0).build().is_err());
         assert!(Contextual::params().bits(17).build().is_err());
         assert!(Contextual::params().max_left(0).build().is_err());
-        assert!(Contextual::params().max_active(49).build().is_err());
-        assert!(Contextual::params().bits(16).max_active(48).build().is_ok());
+        assert!(Contextual::params().max_active(62).build().is_err());
+        assert!(
+            Contextual::params()
+                .bits(16)
+                .max_active(49)
+                .build()
+                .is_err()
+        );
+        assert!(Contextual::params().max_active(61).build().is_ok());
         assert!(Contextual::params().base_threshold(0.0).build().is_err());
         assert!(
             Contextual::params()
@@ -1194,6 +1277,48 @@ mod tests {
     }
 
     #[test]
+    fn scores_with_large_groups_match_the_recorded_fingerprints() {
+        // Groups of up to 64 facts use every bit of a crossing's marks.
+        let variants = [
+            (Contextual::params().rest(5).bits(16).max_active(48), 200),
+            (Contextual::params().rest(5).max_active(40), 1000),
+            (
+                Contextual::params()
+                    .rest(5)
+                    .bits(5)
+                    .max_active(30)
+                    .max_contexts(2000),
+                1000,
+            ),
+        ];
+        let mut got = Vec::new();
+        for (v, (params, n)) in variants.iter().enumerate() {
+            for kind in 0..4 {
+                let xs = series(kind, 7 + kind as u64);
+                let (h, contexts) = fingerprint(params.clone(), &xs[..*n]);
+                got.push((v, kind, h, contexts));
+            }
+        }
+        // Recorded with the detector that kept each semi-context's matched
+        // facts in a list (no limit on the group).
+        let want: &[(usize, usize, u64, usize)] = &[
+            (0, 0, 3963855489475135685, 7990),
+            (0, 1, 3963855489475135685, 6688),
+            (0, 2, 3963855489475135685, 6234),
+            (0, 3, 3963855489475135685, 8073),
+            (1, 0, 3656777534834698435, 14470),
+            (1, 1, 10777545135479577345, 4276),
+            (1, 2, 7271799112427699475, 2529),
+            (1, 3, 12894231486037487456, 11827),
+            (2, 0, 17965114842533877944, 2000),
+            (2, 1, 6158970484469162593, 2000),
+            (2, 2, 16074415349892210234, 2000),
+            (2, 3, 18235382708578508164, 2000),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn a_restored_detector_resumes_identically() {
         let xs = series(3, 11);
         let t = Timestamp::from_secs(0);
@@ -1225,6 +1350,37 @@ mod tests {
         out.clear();
         merge_flagged(&[], &[], &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_detector_with_full_memory_resumes_identically() {
+        // Once memory is full, steps still make semi-contexts, and a step
+        // can both make one and learn nothing.
+        let xs = series(0, 3);
+        let t = Timestamp::from_secs(0);
+        let mut d = ok(Contextual::params().rest(5).max_contexts(200).build());
+        for &x in &xs[..3000] {
+            d.update(t, x);
+        }
+        assert_eq!(d.memory.contexts.len(), 200);
+        let json = serde_json::to_string(&d).unwrap_or_else(|e| panic!("{e}"));
+        let mut back: Contextual = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        for &x in &xs[3000..4500] {
+            assert_eq!(d.update(t, x).to_bits(), back.update(t, x).to_bits());
+        }
+    }
+
+    #[test]
+    fn a_saved_detector_with_parameters_out_of_range_is_refused() {
+        let d = ok(Contextual::params().build());
+        let json = serde_json::to_string(&d).unwrap_or_else(|e| panic!("{e}"));
+        assert!(json.contains("\"max_active\":15"), "{json}");
+        let bad = json.replace("\"max_active\":15", "\"max_active\":62");
+        let err = serde_json::from_str::<Contextual>(&bad).err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("max_active"), "{message}");
+        let bad = json.replace("\"bits\":3", "\"bits\":40");
+        assert!(serde_json::from_str::<Contextual>(&bad).is_err());
     }
 
     #[test]
