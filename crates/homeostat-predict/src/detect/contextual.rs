@@ -1229,6 +1229,20 @@ mod tests {
         (h, d.memory.contexts.len())
     }
 
+    /// (Variant, series kind, fingerprint, contexts learnt) of each variant
+    /// on the first values (as many as it says) of every kind of series.
+    fn fingerprints(variants: &[(ContextualParams, usize)]) -> Vec<(usize, usize, u64, usize)> {
+        let mut got = Vec::new();
+        for (v, (params, n)) in variants.iter().enumerate() {
+            for kind in 0..4 {
+                let xs = series(kind, 7 + kind as u64);
+                let (h, contexts) = fingerprint(params.clone(), &xs[..*n]);
+                got.push((v, kind, h, contexts));
+            }
+        }
+        got
+    }
+
     #[test]
     fn scores_match_the_recorded_fingerprints() {
         let variants = [
@@ -1241,15 +1255,9 @@ mod tests {
                 .max_left(3)
                 .max_active(5),
             Contextual::params().rest(5).range(0.0, 100.0).headroom(0.5),
-        ];
-        let mut got = Vec::new();
-        for (v, params) in variants.iter().enumerate() {
-            for kind in 0..4 {
-                let xs = series(kind, 7 + kind as u64);
-                let (h, n) = fingerprint(params.clone(), &xs);
-                got.push((v, kind, h, n));
-            }
-        }
+        ]
+        .map(|params| (params, 6000));
+        let got = fingerprints(&variants);
         // Recorded with the detector that checked every crossed context.
         let want: &[(usize, usize, u64, usize)] = &[
             (0, 0, 14765431623864186259, 21570),
@@ -1291,14 +1299,7 @@ mod tests {
                 1000,
             ),
         ];
-        let mut got = Vec::new();
-        for (v, (params, n)) in variants.iter().enumerate() {
-            for kind in 0..4 {
-                let xs = series(kind, 7 + kind as u64);
-                let (h, contexts) = fingerprint(params.clone(), &xs[..*n]);
-                got.push((v, kind, h, contexts));
-            }
-        }
+        let got = fingerprints(&variants);
         // Recorded with the detector that kept each semi-context's matched
         // facts in a list (no limit on the group).
         let want: &[(usize, usize, u64, usize)] = &[
