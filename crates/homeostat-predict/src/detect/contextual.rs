@@ -719,14 +719,16 @@ struct Recall {
 }
 
 impl Recall {
+    /// The outcome of the step from `group` on `sens`, if kept; leaves
+    /// its key in `key` for [`Recall::insert`].
     fn get(&mut self, shape: Shape, group: &[u32], sens: &[u32]) -> Option<&Recalled> {
+        self.key.clear();
+        self.key.extend_from_slice(group);
+        self.key.extend_from_slice(sens);
         if shape != self.shape {
             self.start_over(shape);
             return None;
         }
-        self.key.clear();
-        self.key.extend_from_slice(group);
-        self.key.extend_from_slice(sens);
         let step = self.steps.get(self.key.as_slice());
         #[cfg(test)]
         {
@@ -735,15 +737,13 @@ impl Recall {
         step
     }
 
-    /// Stores the outcome of the step [`Recall::get`] just missed.
-    fn insert(&mut self, shape: Shape, group: &[u32], sens: &[u32], step: Recalled) {
-        let ids = group.len() + sens.len() + step.active.len();
-        if shape != self.shape || self.steps.len() >= RECALL_CAP || self.ids + ids > RECALL_IDS {
-            self.start_over(shape);
+    /// Stores the outcome of the step [`Recall::get`] just missed, under
+    /// the key it left (and the shape it took).
+    fn insert(&mut self, step: Recalled) {
+        let ids = self.key.len() + step.active.len();
+        if self.steps.len() >= RECALL_CAP || self.ids + ids > RECALL_IDS {
+            self.start_over(self.shape);
         }
-        self.key.clear();
-        self.key.extend_from_slice(group);
-        self.key.extend_from_slice(sens);
         self.ids += ids;
         self.steps.insert(self.key.clone(), step);
     }
@@ -881,7 +881,7 @@ impl Contextual {
                         selected,
                         active: self.active.clone(),
                     };
-                    self.recall.insert(shape, &self.left_group, sens, step);
+                    self.recall.insert(step);
                 }
                 (selected, pairs)
             }
