@@ -1,5 +1,6 @@
 //! The contextual detector and the multiscale detector averaged, with an
-//! alarm reported only when it beats every raw score of the recent past.
+//! alarm reported only when it beats every raw score of the recent past,
+//! and the resonance detector's alarms beside them.
 //!
 //! Why: the contextual detector sees a value that breaks the series'
 //! learnt sequence of levels (a pattern change at a familiar level), the
@@ -8,13 +9,19 @@
 //! alarms down. NAB, like an on-call engineer, rewards the first alarm of
 //! an episode and penalises every other one, so a value scores only when it
 //! is a record over the last `rest` values: the start of a new episode.
+//! The resonance detector sees a whole window's shape at once (a daily
+//! wave going flat, a new rhythm); its alarms are rare and already one an
+//! episode, so the larger of the two scores is reported.
 
 use std::collections::VecDeque;
 
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{Contextual, ContextualParams, Detector, Multiscale, MultiscaleParams};
+use super::{
+    Contextual, ContextualParams, Detector, Multiscale, MultiscaleParams, Resonance,
+    ResonanceParams,
+};
 use crate::{Error, Result};
 
 /// Parameters of [`Fused`].
@@ -23,6 +30,10 @@ pub struct FusedParams {
     contextual: ContextualParams,
     multiscale: MultiscaleParams,
     rest: usize,
+    /// Absent from parameters saved before the member existed, which
+    /// keep running without it.
+    #[serde(default)]
+    resonance: Option<ResonanceParams>,
 }
 
 impl FusedParams {
@@ -36,6 +47,13 @@ impl FusedParams {
     /// The multiscale member's parameters (default [`Multiscale::params`]).
     pub fn multiscale(mut self, multiscale: MultiscaleParams) -> Self {
         self.multiscale = multiscale;
+        self
+    }
+
+    /// The resonance member's parameters, or `None` to leave it out
+    /// (default [`Resonance::params`]).
+    pub fn resonance(mut self, resonance: Option<ResonanceParams>) -> Self {
+        self.resonance = resonance;
         self
     }
 
@@ -60,14 +78,20 @@ impl FusedParams {
         Ok(Fused {
             contextual: self.contextual.clone().build()?,
             multiscale: self.multiscale.clone().build()?,
+            resonance: self
+                .resonance
+                .clone()
+                .map(ResonanceParams::build)
+                .transpose()?,
             recent: VecDeque::with_capacity(self.rest),
             params: self,
         })
     }
 }
 
-/// Mean of [`Contextual`] and [`Multiscale`], reported at records only; the
-/// cost of both members plus O(rest).
+/// Mean of [`Contextual`] and [`Multiscale`], reported at records only, or
+/// [`Resonance`]'s score when larger; the cost of the three members plus
+/// O(rest).
 ///
 /// ```
 /// use homeostat_core::Timestamp;
@@ -83,6 +107,8 @@ pub struct Fused {
     params: FusedParams,
     contextual: Contextual,
     multiscale: Multiscale,
+    #[serde(default)]
+    resonance: Option<Resonance>,
     /// The last `rest` raw scores, oldest first.
     recent: VecDeque<f64>,
 }
@@ -94,6 +120,7 @@ impl Fused {
             contextual: Contextual::params(),
             multiscale: Multiscale::params(),
             rest: 150,
+            resonance: Some(Resonance::params()),
         }
     }
 }
@@ -110,7 +137,12 @@ impl Detector for Fused {
             self.recent.pop_front();
         }
         self.recent.push_back(raw);
-        if record { raw } else { 0.0 }
+        let resonance = self.resonance.as_mut().map_or(0.0, |r| r.update(t, x));
+        if record {
+            raw.max(resonance)
+        } else {
+            resonance
+        }
     }
 }
 

@@ -2,12 +2,12 @@
 
 use super::{
     Contextual, Cusum, Detector, Ensemble, ForecastResidual, Fused, Multiscale, PageHinkley,
-    RobustEwma, RobustZ, SeasonalResidual, WindowedGaussian,
+    Resonance, RobustEwma, RobustZ, SeasonalResidual, WindowedGaussian,
 };
 use crate::{Error, Result};
 
 /// The names [`detector_by_name`] knows.
-pub const DETECTOR_NAMES: [&str; 11] = [
+pub const DETECTOR_NAMES: [&str; 12] = [
     "multiscale",
     "ewma-mad",
     "windowed-gaussian",
@@ -18,6 +18,7 @@ pub const DETECTOR_NAMES: [&str; 11] = [
     "forecast-residual",
     "ensemble",
     "contextual",
+    "resonance",
     "fused",
 ];
 
@@ -52,6 +53,7 @@ pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
         "forecast-residual" => Box::new(ForecastResidual::params().build()?),
         "ensemble" => Box::new(Ensemble::params().build()?),
         "contextual" => Box::new(Contextual::params().build()?),
+        "resonance" => Box::new(Resonance::params().build()?),
         other => {
             return Err(Error::InvalidParameter {
                 name: "detector",

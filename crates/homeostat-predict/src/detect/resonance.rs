@@ -1,0 +1,914 @@
+//! An adaptive-resonance detector: windows of a downsampled series are
+//! clustered by a fuzzy ART memory with two vigilance levels, and a window
+//! no category resonates with is an anomaly.
+//!
+//! Why this shape: a fuzzy ART memory (Carpenter, Grossberg and Rosen,
+//! 1991) learns categories online without forgetting the old ones, so a
+//! daily pattern seen once stays familiar; two vigilance levels (dual
+//! vigilance fuzzy ART, da Silva et al., 2019) separate "a variant of a
+//! known pattern" (a new category, quietly) from "nothing like anything
+//! seen" (an alarm). The vigilance levels follow the series' own
+//! similarity history, so one configuration serves quiet and noisy series.
+//! The design follows ARTime (Hampton, 2021), the best published detector
+//! on the Numenta Anomaly Benchmark, with two differences that make it a
+//! streaming detector: the value range comes from the warm-up instead of
+//! the whole file, and the warm-up length is a parameter instead of a share
+//! of the file's length.
+
+use std::collections::VecDeque;
+
+use homeostat_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::Detector;
+use crate::{Error, Result};
+
+/// Parameters of [`Resonance`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResonanceParams {
+    warmup: usize,
+    window: usize,
+    levels: usize,
+    snap: f64,
+    headroom: f64,
+    range: Option<(f64, f64)>,
+    widen: bool,
+}
+
+/// Feature windows per warm-up: the warm-up is cut into this many windows'
+/// worth of downsampled points, which sets the downsampling step.
+const WINDOWS_PER_WARMUP: usize = 13;
+
+impl ResonanceParams {
+    /// Values learnt before the first score (default 450, at least 4
+    /// feature windows). It also sets the downsampling step:
+    /// `warmup / (13 × window)` values per point, at least 1.
+    pub fn warmup(mut self, warmup: usize) -> Self {
+        self.warmup = warmup;
+        self
+    }
+
+    /// Downsampled points per feature window (default 8; a power of two
+    /// from 2 to 64, for the Haar transform).
+    pub fn window(mut self, window: usize) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Quantisation levels across the value range (default 80, 2 to 10 000).
+    pub fn levels(mut self, levels: usize) -> Self {
+        self.levels = levels;
+        self
+    }
+
+    /// A point within this share of the range from the running median
+    /// level is moved onto it (default 0.075, in `[0, 1)`), so noise around
+    /// a steady level reads as the level.
+    pub fn snap(mut self, snap: f64) -> Self {
+        self.snap = snap;
+        self
+    }
+
+    /// Share of the warm-up's span added below and above it to make the
+    /// value range (default 0, at least 0); values beyond the range count
+    /// as its edge.
+    pub fn headroom(mut self, headroom: f64) -> Self {
+        self.headroom = headroom;
+        self
+    }
+
+    /// A known value range (for example 0–100 for a percentage) instead of
+    /// the warm-up's; `None` (the default) uses the warm-up's.
+    pub fn range(mut self, range: Option<(f64, f64)>) -> Self {
+        self.range = range;
+        self
+    }
+
+    /// Whether the range widens to take a value beyond it (default true).
+    pub fn widen(mut self, widen: bool) -> Self {
+        self.widen = widen;
+        self
+    }
+
+    /// Values per downsampled point.
+    fn step(&self) -> usize {
+        (self.warmup / (self.window * WINDOWS_PER_WARMUP)).max(1)
+    }
+
+    /// Downsampled points in the warm-up.
+    fn trend(&self) -> usize {
+        self.warmup / self.step()
+    }
+
+    /// Checks the parameters and builds the detector.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the first parameter out of range.
+    pub fn build(self) -> Result<Resonance> {
+        let bad = |name, reason: String| Err(Error::InvalidParameter { name, reason });
+        if !self.window.is_power_of_two() || !(2..=64).contains(&self.window) {
+            return bad(
+                "window",
+                format!("{} is not a power of two in 2..=64", self.window),
+            );
+        }
+        if self.warmup < 4 * self.window {
+            return bad(
+                "warmup",
+                format!("{} is below 4 windows ({})", self.warmup, 4 * self.window),
+            );
+        }
+        if !(2..=10_000).contains(&self.levels) {
+            return bad("levels", format!("{} is not in 2..=10000", self.levels));
+        }
+        if !(0.0..1.0).contains(&self.snap) {
+            return bad("snap", format!("{} is not in [0, 1)", self.snap));
+        }
+        if !(self.headroom >= 0.0 && self.headroom.is_finite()) {
+            return bad(
+                "headroom",
+                format!("{} is not finite and ≥ 0", self.headroom),
+            );
+        }
+        if let Some((lo, hi)) = self.range
+            && !(lo.is_finite() && hi.is_finite() && lo <= hi)
+        {
+            return bad("range", format!("({lo}, {hi}) is not a finite interval"));
+        }
+        let trend = self.trend();
+        Ok(Resonance {
+            block: Block::default(),
+            moving_average: None,
+            warmup_points: Vec::with_capacity(trend),
+            seen: None,
+            scale: None,
+            median: Median::new(self.levels),
+            recent: VecDeque::from(vec![0.0; self.window]),
+            points: 0,
+            memory: Memory::new(2 * self.window),
+            watch: Watch::new(trend),
+            params: self,
+        })
+    }
+}
+
+/// Adaptive-resonance anomaly detector; O(categories × window) per
+/// downsampled point, where categories grow with the series' variety.
+///
+/// Scores are non-zero only on the value that completes a downsampled
+/// point and opens a new category unlike every other; the first
+/// `warmup` values score 0.
+///
+/// ```
+/// use homeostat_core::Timestamp;
+/// use homeostat_predict::detect::{Detector, Resonance};
+/// let mut d = Resonance::params().build()?;
+/// let t = Timestamp::from_secs(0);
+/// let wave = |i: usize| ((i % 50) as f64 / 50.0 * std::f64::consts::TAU).sin();
+/// let before = (0..3000).map(|i| d.update(t, wave(i))).fold(0.0, f64::max);
+/// let after = (3000..3100).map(|i| d.update(t, 5.0 + wave(i))).fold(0.0, f64::max);
+/// assert!(after > before);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resonance {
+    params: ResonanceParams,
+    block: Block,
+    /// Mean of the block means, each halving the weight of the older ones.
+    moving_average: Option<f64>,
+    /// Downsampled points of the warm-up, before the range is known.
+    warmup_points: Vec<f64>,
+    /// Smallest and largest value seen in the warm-up.
+    seen: Option<(f64, f64)>,
+    /// The value range's low end and width, once known.
+    scale: Option<(f64, f64)>,
+    median: Median,
+    /// The last `window` quantised points, oldest first.
+    recent: VecDeque<f64>,
+    /// Downsampled points processed.
+    points: usize,
+    memory: Memory,
+    watch: Watch,
+}
+
+impl Resonance {
+    /// Default parameters.
+    pub fn params() -> ResonanceParams {
+        ResonanceParams {
+            warmup: 450,
+            window: 8,
+            levels: 80,
+            snap: 0.075,
+            headroom: 0.0,
+            range: None,
+            widen: true,
+        }
+    }
+
+    /// Turns a block's values into one point: its mean, or its extreme on
+    /// the side away from the moving average when that stands out by 10 %
+    /// of the mean (a spike is kept, not averaged away).
+    fn downsample(&mut self, block: Block) -> f64 {
+        let mean = block.sum / block.count as f64;
+        let average = self.moving_average.map_or(mean, |m| (m + mean) / 2.0);
+        self.moving_average = Some(average);
+        let extreme = if (block.max - average).abs() < (block.min - average).abs() {
+            block.min
+        } else {
+            block.max
+        };
+        if (extreme - mean).abs() < 0.1 * mean.abs() {
+            mean
+        } else {
+            extreme
+        }
+    }
+
+    /// The feature vector of the point `point` (raw units): the Haar
+    /// transform of the window's shape, then the window's levels.
+    fn features(&mut self, point: f64) -> Vec<f64> {
+        if self.params.range.is_none() && self.params.widen {
+            self.widen_to(point);
+        }
+        let (low, width) = self.scale.unwrap_or((0.0, 0.0));
+        let levels = self.params.levels;
+        let normalised = if width > 0.0 {
+            ((point - low) / width).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let level = (normalised * levels as f64).round() as usize;
+        let median = self.median.insert(level) as f64 / levels as f64;
+        let mut quantised = level as f64 / levels as f64;
+        if (quantised - median).abs() < self.params.snap {
+            quantised = median;
+        }
+        self.recent.pop_front();
+        self.recent.push_back(quantised);
+        self.points += 1;
+        let window = self.params.window;
+        let mut features = vec![0.0; 2 * window];
+        if self.points >= window {
+            let (shape, levels) = features.split_at_mut(window);
+            for (s, r) in shape.iter_mut().zip(&self.recent) {
+                *s = *r;
+            }
+            rescale(shape);
+            haar(shape);
+            rescale(shape);
+            for (l, r) in levels.iter_mut().zip(&self.recent) {
+                *l = *r;
+            }
+        }
+        features
+    }
+
+    /// Widens the value range to take `point`, moving everything learnt
+    /// onto the new range (an increasing affine map keeps fuzzy ART's
+    /// minima minima).
+    fn widen_to(&mut self, point: f64) {
+        let Some((low, width)) = self.scale else {
+            return;
+        };
+        let high = low + width;
+        if point >= low && point <= high {
+            return;
+        }
+        let (mut new_low, mut new_high) = (low.min(point), high.max(point));
+        let pad = (new_high - new_low) * self.params.headroom;
+        if point < low {
+            new_low -= pad;
+        } else {
+            new_high += pad;
+        }
+        let new_width = new_high - new_low;
+        let map = |v: f64| {
+            if new_width > 0.0 {
+                ((v * width + low - new_low) / new_width).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        self.scale = Some((new_low, new_width));
+        let window = self.params.window;
+        self.memory.remap(window..2 * window, map);
+        for r in self.recent.iter_mut() {
+            *r = map(*r);
+        }
+        let levels = self.params.levels as f64;
+        self.median
+            .remap(|l| (map(l as f64 / levels) * levels).round() as usize);
+    }
+
+    /// Ends the warm-up: fixes the range, learns the warm-up's points in
+    /// one batch and sets the first vigilance.
+    fn end_warmup(&mut self) {
+        let (lo, hi) = self.params.range.or(self.seen).unwrap_or((0.0, 0.0));
+        let pad = (hi - lo) * self.params.headroom;
+        self.scale = Some((lo - pad, hi - lo + 2.0 * pad));
+        let points = std::mem::take(&mut self.warmup_points);
+        let all: Vec<Vec<f64>> = points.iter().map(|&p| self.features(p)).collect();
+        let window = self.params.window;
+        let vigilance = initial_vigilance(&all[window - 1..], self.memory.dim, self.params.trend());
+        self.memory.lower = vigilance;
+        self.memory.upper = vigilance;
+        for (i, f) in all.iter().enumerate() {
+            self.watch
+                .step(&mut self.memory, f, i + 1, window, self.params.trend());
+        }
+    }
+}
+
+impl Detector for Resonance {
+    fn update(&mut self, _t: Timestamp, x: f64) -> f64 {
+        if !x.is_finite() {
+            return 0.0;
+        }
+        if self.scale.is_none() {
+            self.seen = Some(self.seen.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))));
+        }
+        self.block.push(x);
+        if self.block.count < self.params.step() {
+            return 0.0;
+        }
+        let block = std::mem::take(&mut self.block);
+        let point = self.downsample(block);
+        if self.scale.is_none() {
+            self.warmup_points.push(point);
+            if self.warmup_points.len() == self.params.trend() {
+                self.end_warmup();
+            }
+            return 0.0;
+        }
+        let features = self.features(point);
+        let i = self.points;
+        self.watch.step(
+            &mut self.memory,
+            &features,
+            i,
+            self.params.window,
+            self.params.trend(),
+        )
+    }
+}
+
+/// The values of the downsampled point being gathered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Block {
+    count: usize,
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Block {
+    fn push(&mut self, x: f64) {
+        if self.count == 0 {
+            self.min = x;
+            self.max = x;
+        }
+        self.count += 1;
+        self.sum += x;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+}
+
+/// Stretches `v` onto `[0, 1]` (all zeros when it is flat).
+fn rescale(v: &mut [f64]) {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    for x in v.iter_mut() {
+        *x -= lo;
+    }
+    let hi = v.iter().copied().fold(0.0, f64::max);
+    if hi > 0.0 {
+        for x in v.iter_mut() {
+            *x /= hi;
+        }
+    }
+}
+
+/// The full orthonormal Haar transform of `v` (length a power of two), in
+/// place: the overall average first, then the details from the coarsest
+/// scale to the finest.
+fn haar(v: &mut [f64]) {
+    let mut n = v.len();
+    let mut tmp = vec![0.0; n];
+    while n > 1 {
+        let half = n / 2;
+        for k in 0..half {
+            let (a, b) = (v[2 * k], v[2 * k + 1]);
+            tmp[k] = (a + b) * std::f64::consts::FRAC_1_SQRT_2;
+            tmp[half + k] = (a - b) * std::f64::consts::FRAC_1_SQRT_2;
+        }
+        v[..n].copy_from_slice(&tmp[..n]);
+        n = half;
+    }
+}
+
+/// The running median of quantisation levels, from their histogram.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Median {
+    counts: Vec<u64>,
+    level: usize,
+    below: u64,
+    above: u64,
+    total: u64,
+}
+
+impl Median {
+    fn new(levels: usize) -> Self {
+        Median {
+            counts: vec![0; levels + 1],
+            level: 0,
+            below: 0,
+            above: 0,
+            total: 0,
+        }
+    }
+
+    /// Moves every count from level `l` to `map(l)` and finds the median
+    /// again.
+    fn remap(&mut self, map: impl Fn(usize) -> usize) {
+        let top = self.counts.len() - 1;
+        let mut counts = vec![0; top + 1];
+        for (l, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                counts[map(l).min(top)] += c;
+            }
+        }
+        self.counts = counts;
+        let half = self.total / 2;
+        let mut below = 0;
+        for (l, &c) in self.counts.iter().enumerate() {
+            if below + c > half || (c > 0 && below + c == self.total) {
+                self.level = l;
+                self.below = below;
+                self.above = self.total - below - c;
+                return;
+            }
+            below += c;
+        }
+    }
+
+    /// Counts `level` in and returns the median level.
+    fn insert(&mut self, level: usize) -> usize {
+        if self.total == 0 {
+            self.level = level;
+        }
+        self.counts[level] += 1;
+        self.total += 1;
+        if level < self.level {
+            self.below += 1;
+        } else if level > self.level {
+            self.above += 1;
+        }
+        let half = self.total / 2;
+        while self.above > half {
+            self.below += self.counts[self.level];
+            self.level += 1;
+            while self.counts[self.level] == 0 {
+                self.level += 1;
+            }
+            self.above -= self.counts[self.level];
+        }
+        while self.below > half {
+            self.above += self.counts[self.level];
+            self.level -= 1;
+            while self.counts[self.level] == 0 {
+                self.level -= 1;
+            }
+            self.below -= self.counts[self.level];
+        }
+        self.level
+    }
+}
+
+/// Fuzzy ART categories over complement-coded features, with a lower and
+/// an upper vigilance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Memory {
+    /// Features per input (before complement coding).
+    dim: usize,
+    /// Category weights, `2 × dim` each, one after another.
+    weights: Vec<f64>,
+    /// Each category's weight sum.
+    norms: Vec<f64>,
+    lower: f64,
+    upper: f64,
+    #[serde(skip)]
+    matches: Vec<f64>,
+}
+
+/// How one input resonated.
+struct Resonated {
+    /// The best category's match (feature similarity³ × energy similarity²).
+    best: f64,
+    /// The best category's energy similarity (on the newest level).
+    energy: f64,
+    /// No category passed the lower vigilance: a new kind of input.
+    novel: bool,
+}
+
+impl Memory {
+    fn new(dim: usize) -> Self {
+        Memory {
+            dim,
+            // The uncommitted category: all ones, which every input matches
+            // at one half.
+            weights: vec![1.0; 2 * dim],
+            norms: vec![2.0 * dim as f64],
+            lower: 0.0,
+            upper: 0.0,
+            matches: Vec::new(),
+        }
+    }
+
+    /// The match of `input` (complement coded) with category `j`, and its
+    /// energy similarity.
+    fn match_of(&self, input: &[f64], j: usize) -> (f64, f64) {
+        let d = 2 * self.dim;
+        let w = &self.weights[j * d..(j + 1) * d];
+        let overlap: f64 = input.iter().zip(w).map(|(x, w)| x.min(*w)).sum();
+        let norm = if self.norms[j] == 0.0 {
+            0.001
+        } else {
+            self.norms[j]
+        };
+        let features = overlap / norm;
+        let (a, b) = (self.dim - 1, d - 1);
+        let energy_weight = w[a] + w[b];
+        let energy = if energy_weight > 0.0 {
+            (input[a].min(w[a]) + input[b].min(w[b])) / energy_weight
+        } else {
+            1.0
+        };
+        (features.powi(3) * energy * energy, energy)
+    }
+
+    /// Maps feature indices `features` of every category through `map`
+    /// (their complements through its mirror).
+    fn remap(&mut self, features: std::ops::Range<usize>, map: impl Fn(f64) -> f64) {
+        let d = 2 * self.dim;
+        for (w, norm) in self.weights.chunks_exact_mut(d).zip(&mut self.norms) {
+            for k in features.clone() {
+                w[k] = map(w[k]);
+                w[self.dim + k] = 1.0 - map(1.0 - w[self.dim + k]);
+            }
+            *norm = w.iter().sum();
+        }
+    }
+
+    /// Presents `features`; learns when `learn`.
+    fn present(&mut self, features: &[f64], learn: bool) -> Resonated {
+        let input: Vec<f64> = features
+            .iter()
+            .copied()
+            .chain(features.iter().map(|f| 1.0 - f))
+            .collect();
+        let n = self.norms.len();
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        let (mut best, mut energy, mut best_j) = (0.0, 0.0, usize::MAX);
+        for j in 0..n {
+            let (m, e) = self.match_of(&input, j);
+            matches.push(m);
+            if m > best {
+                (best, energy, best_j) = (m, e, j);
+            }
+        }
+        let mut novel = true;
+        if learn {
+            if best >= self.upper && best_j != usize::MAX {
+                // Every resonating category learns (fast commit).
+                let d = 2 * self.dim;
+                for (j, &m) in matches.iter().enumerate() {
+                    if m >= self.upper {
+                        let w = &mut self.weights[j * d..(j + 1) * d];
+                        for (w, x) in w.iter_mut().zip(&input) {
+                            *w = w.min(*x);
+                        }
+                        self.norms[j] = w.iter().sum();
+                    }
+                }
+                novel = false;
+            } else {
+                novel = best < self.lower;
+                self.norms.push(input.iter().sum());
+                self.weights.extend_from_slice(&input);
+            }
+        }
+        self.matches = matches;
+        Resonated {
+            best,
+            energy,
+            novel,
+        }
+    }
+}
+
+/// Similarity of two feature vectors: their cosine, or one minus the
+/// other's norm when one is zero.
+fn similarity(a: &[f64], b: &[f64]) -> f64 {
+    let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if na == 0.0 {
+        1.0 - nb
+    } else if nb == 0.0 {
+        1.0 - na
+    } else {
+        a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>() / (na * nb)
+    }
+}
+
+/// The first vigilance: a scratch memory at vigilance 0.8 learns the
+/// warm-up's windows from the least to the most typical, and the mean
+/// match from the `trend / 2`-th on is the vigilance.
+fn initial_vigilance(windows: &[Vec<f64>], dim: usize, trend: usize) -> f64 {
+    let n = windows.len();
+    let typicality: Vec<f64> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    if i == j {
+                        1.0
+                    } else {
+                        similarity(&windows[i], &windows[j])
+                    }
+                })
+                .sum()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| typicality[a].total_cmp(&typicality[b]));
+    let mut scratch = Memory::new(dim);
+    scratch.lower = 0.8;
+    scratch.upper = 0.8;
+    // The first input only replaces the uncommitted category's place.
+    let mut matches = vec![0.0];
+    for &i in order.iter().skip(1) {
+        matches.push(scratch.present(&windows[i], true).best);
+    }
+    let from = (trend / 2)
+        .saturating_sub(1)
+        .min(matches.len().saturating_sub(1));
+    let tail = &matches[from..];
+    tail.iter().sum::<f64>() / tail.len() as f64
+}
+
+/// The alarm logic around the memory: masks after an alarm and after a
+/// new category, and vigilance that follows the series' similarity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Watch {
+    last_alarm: usize,
+    last_alarm_match: f64,
+    last_vigilance_update: usize,
+    mask_after_new: bool,
+    since_new: usize,
+    /// Sum, count and last of the lowest match during each alarm's mask.
+    alarm_matches: (f64, usize, f64),
+    /// Sum and count of every best match.
+    all_matches: (f64, usize),
+    /// Recent best matches.
+    recent_matches: VecDeque<f64>,
+    /// Recent shortfalls of the best match below the upper vigilance.
+    shortfalls: VecDeque<f64>,
+}
+
+impl Watch {
+    fn new(trend: usize) -> Self {
+        Watch {
+            last_alarm: 0,
+            last_alarm_match: 0.0,
+            last_vigilance_update: 0,
+            mask_after_new: false,
+            since_new: 0,
+            alarm_matches: (0.0, 0, 0.0),
+            all_matches: (0.0, 0),
+            recent_matches: VecDeque::from(vec![1.0; trend / 2 + 1]),
+            shortfalls: VecDeque::from(vec![0.0; trend + 1]),
+        }
+    }
+
+    /// Presents point `i` (1-based) and returns its score.
+    fn step(
+        &mut self,
+        memory: &mut Memory,
+        features: &[f64],
+        i: usize,
+        window: usize,
+        trend: usize,
+    ) -> f64 {
+        let mask = window * 3 / 2;
+        let since_alarm = i - self.last_alarm;
+        let update_after_alarm = since_alarm == mask;
+        let update_for_trend = i - self.last_vigilance_update >= trend / 2;
+        let masked_after_alarm = since_alarm <= mask;
+        if i > trend + mask && self.mask_after_new && self.since_new >= mask {
+            self.mask_after_new = false;
+        }
+        let learn = i >= window;
+        let r = memory.present(features, learn);
+        let new = r.novel || !learn;
+        self.since_new = if new { 0 } else { self.since_new + 1 };
+        self.all_matches.0 += r.best;
+        self.all_matches.1 += 1;
+        self.recent_matches.pop_front();
+        self.recent_matches.push_back(r.best);
+        self.shortfalls.pop_front();
+        self.shortfalls.push_back(memory.upper - r.best);
+        if since_alarm < mask && self.alarm_matches.1 > 0 && r.best < self.alarm_matches.2 {
+            self.alarm_matches.0 += r.best - self.alarm_matches.2;
+            self.alarm_matches.2 = r.best;
+        }
+        let masked = self.mask_after_new || masked_after_alarm;
+        let below_last =
+            r.best < self.last_alarm_match * if masked_after_alarm { 0.9 } else { 0.7 };
+        let mut score = 0.0;
+        if i > trend && new && (!masked || below_last) {
+            score = confidence(r.best, r.energy, memory);
+            self.alarm_matches.0 += r.best;
+            self.alarm_matches.1 += 1;
+            self.alarm_matches.2 = r.best;
+            self.last_alarm_match = r.best;
+            self.last_alarm = i;
+        }
+        self.mask_after_new |= new;
+        if i > trend && (update_after_alarm || update_for_trend) {
+            self.adapt(memory, i, trend);
+            self.last_vigilance_update = i;
+            self.mask_after_new = true;
+        }
+        score
+    }
+
+    /// Moves the vigilance levels: the upper towards the mean match, the
+    /// lower up towards the recent worst match, or down by the recent
+    /// shortfalls when a match fell below it (never below the alarms'
+    /// mean match).
+    fn adapt(&self, memory: &mut Memory, i: usize, trend: usize) {
+        let worst = self
+            .recent_matches
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        let upper = (self.all_matches.0 / self.all_matches.1 as f64).min(0.97);
+        let lower = memory.lower;
+        let mut new_lower = if lower <= worst {
+            lower + (worst - lower) * 0.19
+        } else {
+            let mut decrease = 0.0;
+            if i > 2 * trend {
+                let big: Vec<f64> = self
+                    .shortfalls
+                    .iter()
+                    .filter(|&&s| s > 0.05)
+                    .map(|s| s.min(0.37))
+                    .collect();
+                if !big.is_empty() {
+                    decrease = big.iter().sum::<f64>() / big.len() as f64;
+                }
+            }
+            let mut l = lower - decrease.max(0.01) / 2.0;
+            if self.alarm_matches.1 > 0 {
+                l = l.max(self.alarm_matches.0 / self.alarm_matches.1 as f64);
+            }
+            l
+        };
+        new_lower = new_lower.min(upper);
+        memory.lower = new_lower;
+        memory.upper = upper;
+    }
+}
+
+/// An alarm's score: how far the best match fell below each vigilance
+/// (relative to its distance from a perfect match), plus how far the
+/// newest level is from the best category's.
+fn confidence(best: f64, energy: f64, memory: &Memory) -> f64 {
+    let best = best.min(0.999);
+    let gap = 1.0 - best;
+    let upper = (gap - (1.0 - memory.upper)) / gap;
+    let lower = (gap - (1.0 - memory.lower)) / gap;
+    (upper * 0.35 + lower * 0.65 + (1.0 - energy) * 1.5).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok<T>(r: Result<T>) -> T {
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_with_their_name() {
+        let name = |p: ResonanceParams| match p.build() {
+            Err(Error::InvalidParameter { name, .. }) => name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(name(Resonance::params().window(3)), "window");
+        assert_eq!(name(Resonance::params().window(128)), "window");
+        assert_eq!(name(Resonance::params().warmup(31)), "warmup");
+        assert_eq!(name(Resonance::params().levels(1)), "levels");
+        assert_eq!(name(Resonance::params().snap(1.0)), "snap");
+        assert_eq!(name(Resonance::params().headroom(f64::NAN)), "headroom");
+        assert_eq!(name(Resonance::params().range(Some((2.0, 1.0)))), "range");
+        assert_eq!(
+            name(Resonance::params().range(Some((0.0, f64::INFINITY)))),
+            "range"
+        );
+        assert!(Resonance::params().warmup(32).build().is_ok());
+    }
+
+    #[test]
+    fn the_haar_transform_is_orthonormal() {
+        let close =
+            |v: &[f64], want: &[f64]| v.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12);
+        let mut v = [1.0, 1.0, 1.0, 1.0];
+        haar(&mut v);
+        assert!(close(&v, &[2.0, 0.0, 0.0, 0.0]), "{v:?}");
+        let mut v = [3.0, 1.0, 0.0, 4.0];
+        haar(&mut v);
+        // The average (scaled), the halves' difference, each pair's.
+        let r = std::f64::consts::FRAC_1_SQRT_2;
+        assert!(close(&v, &[4.0, 0.0, 2.0 * r, -4.0 * r]), "{v:?}");
+        let energy = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
+        assert!((energy(&v) - energy(&[3.0, 1.0, 0.0, 4.0])).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_running_median_stays_in_the_middle() {
+        let mut m = Median::new(20);
+        let mut seen = Vec::new();
+        for i in 0..500usize {
+            let level = (i * 7919 + i * i) % 21;
+            seen.push(level);
+            let median = m.insert(level);
+            let below = seen.iter().filter(|&&l| l < median).count();
+            let above = seen.iter().filter(|&&l| l > median).count();
+            assert!(below <= seen.len() / 2 && above <= seen.len() / 2, "{i}");
+        }
+        // Moving every level up by 3 moves the median with it.
+        let before = m.level;
+        m.remap(|l| l + 3);
+        assert_eq!(m.level, (before + 3).min(20));
+    }
+
+    #[test]
+    fn a_remapped_category_still_resonates_with_its_remapped_input() {
+        let mut memory = Memory::new(4);
+        memory.lower = 0.9;
+        memory.upper = 0.95;
+        let x = [0.2, 0.9, 0.3, 0.6];
+        assert!(memory.present(&x, true).novel);
+        let map = |v: f64| v * 0.5 + 0.25;
+        memory.remap(2..4, map);
+        let y = [0.2, 0.9, map(0.3), map(0.6)];
+        let r = memory.present(&y, true);
+        assert!(!r.novel && (r.best - 1.0).abs() < 1e-12, "{}", r.best);
+    }
+
+    #[test]
+    fn a_short_series_scores_zero_and_a_new_shape_scores_after_the_warmup() {
+        let t = Timestamp::from_secs(0);
+        let wave = |i: usize| 10.0 + ((i % 40) as f64 / 40.0 * std::f64::consts::TAU).sin();
+        let mut d = ok(Resonance::params().build());
+        // Inside the warm-up nothing scores, whatever the values.
+        for i in 0..449 {
+            let x = if i == 300 { 1e6 } else { wave(i) };
+            assert_eq!(d.update(t, x), 0.0);
+        }
+        let mut d = ok(Resonance::params().build());
+        let familiar = (0..4000).map(|i| d.update(t, wave(i))).fold(0.0, f64::max);
+        // The wave flattens at a level it used to pass through.
+        let flat = (4000..4200).map(|_| d.update(t, 10.0)).fold(0.0, f64::max);
+        assert!(flat > familiar, "{flat} vs {familiar}");
+        // The same run again gives the same scores.
+        let mut a = ok(Resonance::params().build());
+        let mut b = ok(Resonance::params().build());
+        for i in 0..3000 {
+            let x = wave(i) + if i > 2000 { 3.0 } else { 0.0 };
+            assert_eq!(a.update(t, x).to_bits(), b.update(t, x).to_bits());
+        }
+    }
+
+    #[test]
+    fn values_beyond_the_warmup_range_widen_it() {
+        let t = Timestamp::from_secs(0);
+        let mut d = ok(Resonance::params().build());
+        for i in 0..2000 {
+            d.update(t, (i % 10) as f64);
+        }
+        assert_eq!(d.scale, Some((0.0, 9.0)));
+        let jump = (0..8).map(|_| d.update(t, 30.0)).fold(0.0, f64::max);
+        assert!(jump > 0.0);
+        assert_eq!(d.scale, Some((0.0, 30.0)));
+        // A fixed range does not widen.
+        let mut d = ok(Resonance::params().range(Some((0.0, 9.0))).build());
+        for i in 0..2000 {
+            d.update(t, (i % 10) as f64);
+        }
+        d.update(t, 30.0);
+        assert_eq!(d.scale, Some((0.0, 9.0)));
+    }
+}
