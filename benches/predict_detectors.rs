@@ -2,7 +2,7 @@
 //!
 //! Each detector scores 100 000 points of a fixed-seed noisy daily wave
 //! with a few spikes, from a fresh state; the element count is the number
-//! of points. A second group runs the context-memory detectors and the
+//! of points. A second group runs the memory-based detectors and the
 //! default one over every series of the shared nab-dev corpus (a fresh
 //! detector per series), whose values teach new contexts far more often
 //! than the wave; it is skipped, with a message, when the data is absent.
@@ -79,7 +79,7 @@ fn bench_detectors_on_nab(c: &mut Criterion) {
     let mut group = c.benchmark_group("predict_detectors_nab");
     group.throughput(Throughput::Elements(points as u64));
     group.sample_size(10);
-    for name in ["multiscale", "contextual", "fused"] {
+    for name in ["multiscale", "contextual", "resonance", "fused"] {
         if let Err(e) = detector_by_name(name) {
             eprintln!("SKIPPED predict_detectors_nab/{name}: {e}");
             continue;

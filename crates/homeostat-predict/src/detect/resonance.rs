@@ -33,6 +33,7 @@ pub struct ResonanceParams {
     headroom: f64,
     range: Option<(f64, f64)>,
     widen: bool,
+    max_categories: usize,
 }
 
 /// Feature windows per warm-up: the warm-up is cut into this many windows'
@@ -84,6 +85,15 @@ impl ResonanceParams {
         self
     }
 
+    /// The most categories the memory keeps (default 1024, at least 2):
+    /// past it, a new category replaces the one that resonated least
+    /// recently, which bounds the cost per point and the state's size.
+    /// nab-dev's longest series needs 791.
+    pub fn max_categories(mut self, max_categories: usize) -> Self {
+        self.max_categories = max_categories;
+        self
+    }
+
     /// Whether the range widens to take a value beyond it (default true).
     pub fn widen(mut self, widen: bool) -> Self {
         self.widen = widen;
@@ -121,6 +131,12 @@ impl ResonanceParams {
         if !(2..=10_000).contains(&self.levels) {
             return bad("levels", format!("{} is not in 2..=10000", self.levels));
         }
+        if self.max_categories < 2 {
+            return bad(
+                "max_categories",
+                format!("{} is below 2", self.max_categories),
+            );
+        }
         if !(0.0..1.0).contains(&self.snap) {
             return bad("snap", format!("{} is not in [0, 1)", self.snap));
         }
@@ -145,7 +161,7 @@ impl ResonanceParams {
             median: Median::new(self.levels),
             recent: VecDeque::from(vec![0.0; self.window]),
             points: 0,
-            memory: Memory::new(2 * self.window),
+            memory: Memory::new(2 * self.window, self.max_categories),
             watch: Watch::new(trend),
             params: self,
         })
@@ -202,7 +218,13 @@ impl Resonance {
             headroom: 0.0,
             range: None,
             widen: true,
+            max_categories: 1024,
         }
+    }
+
+    /// Categories the memory holds (the uncommitted one included).
+    pub fn categories(&self) -> usize {
+        self.memory.norms.len()
     }
 
     /// Turns a block's values into one point: its mean, or its extreme on
@@ -309,7 +331,12 @@ impl Resonance {
         let points = std::mem::take(&mut self.warmup_points);
         let all: Vec<Vec<f64>> = points.iter().map(|&p| self.features(p)).collect();
         let window = self.params.window;
-        let vigilance = initial_vigilance(&all[window - 1..], self.memory.dim, self.params.trend());
+        let vigilance = initial_vigilance(
+            &all[window - 1..],
+            self.memory.dim,
+            self.params.trend(),
+            self.params.max_categories,
+        );
         self.memory.lower = vigilance;
         self.memory.upper = vigilance;
         for (i, f) in all.iter().enumerate() {
@@ -494,6 +521,12 @@ struct Memory {
     weights: Vec<f64>,
     /// Each category's weight sum.
     norms: Vec<f64>,
+    /// Each category's last presentation as the best match or a learner.
+    last_used: Vec<u64>,
+    /// Presentations so far.
+    presented: u64,
+    /// The most categories kept.
+    capacity: usize,
     lower: f64,
     upper: f64,
     #[serde(skip)]
@@ -511,13 +544,16 @@ struct Resonated {
 }
 
 impl Memory {
-    fn new(dim: usize) -> Self {
+    fn new(dim: usize, capacity: usize) -> Self {
         Memory {
             dim,
             // The uncommitted category: all ones, which every input matches
-            // at one half.
+            // at one half. It is never replaced.
             weights: vec![1.0; 2 * dim],
             norms: vec![2.0 * dim as f64],
+            last_used: vec![0],
+            presented: 0,
+            capacity,
             lower: 0.0,
             upper: 0.0,
             matches: Vec::new(),
@@ -529,7 +565,15 @@ impl Memory {
     fn match_of(&self, input: &[f64], j: usize) -> (f64, f64) {
         let d = 2 * self.dim;
         let w = &self.weights[j * d..(j + 1) * d];
-        let overlap: f64 = input.iter().zip(w).map(|(x, w)| x.min(*w)).sum();
+        // Four running sums, so the additions do not wait on each other
+        // (the length, 4 × window, is a multiple of four).
+        let mut sums = [0.0; 4];
+        for (x, w) in input.chunks_exact(4).zip(w.chunks_exact(4)) {
+            for k in 0..4 {
+                sums[k] += min(x[k], w[k]);
+            }
+        }
+        let overlap = (sums[0] + sums[1]) + (sums[2] + sums[3]);
         let norm = if self.norms[j] == 0.0 {
             0.001
         } else {
@@ -539,7 +583,7 @@ impl Memory {
         let (a, b) = (self.dim - 1, d - 1);
         let energy_weight = w[a] + w[b];
         let energy = if energy_weight > 0.0 {
-            (input[a].min(w[a]) + input[b].min(w[b])) / energy_weight
+            (min(input[a], w[a]) + min(input[b], w[b])) / energy_weight
         } else {
             1.0
         };
@@ -557,6 +601,25 @@ impl Memory {
             }
             *norm = w.iter().sum();
         }
+    }
+
+    /// Adds `input` (complement coded) as a category, in place of the
+    /// least recently used one when the memory is full.
+    fn commit(&mut self, input: &[f64]) {
+        let norm = input.iter().sum();
+        if self.norms.len() < self.capacity {
+            self.norms.push(norm);
+            self.weights.extend_from_slice(input);
+            self.last_used.push(self.presented);
+            return;
+        }
+        let d = 2 * self.dim;
+        let oldest = (1..self.norms.len())
+            .min_by_key(|&j| self.last_used[j])
+            .unwrap_or(0);
+        self.weights[oldest * d..(oldest + 1) * d].copy_from_slice(input);
+        self.norms[oldest] = norm;
+        self.last_used[oldest] = self.presented;
     }
 
     /// Presents `features`; learns when `learn`.
@@ -577,6 +640,10 @@ impl Memory {
                 (best, energy, best_j) = (m, e, j);
             }
         }
+        self.presented += 1;
+        if let Some(used) = self.last_used.get_mut(best_j) {
+            *used = self.presented;
+        }
         let mut novel = true;
         if learn {
             if best >= self.upper && best_j != usize::MAX {
@@ -586,16 +653,16 @@ impl Memory {
                     if m >= self.upper {
                         let w = &mut self.weights[j * d..(j + 1) * d];
                         for (w, x) in w.iter_mut().zip(&input) {
-                            *w = w.min(*x);
+                            *w = min(*w, *x);
                         }
                         self.norms[j] = w.iter().sum();
+                        self.last_used[j] = self.presented;
                     }
                 }
                 novel = false;
             } else {
                 novel = best < self.lower;
-                self.norms.push(input.iter().sum());
-                self.weights.extend_from_slice(&input);
+                self.commit(&input);
             }
         }
         self.matches = matches;
@@ -605,6 +672,13 @@ impl Memory {
             novel,
         }
     }
+}
+
+/// The smaller of two numbers that are not NaN, without `f64::min`'s NaN
+/// handling (which keeps the match loop from being vectorised).
+#[inline(always)]
+fn min(a: f64, b: f64) -> f64 {
+    if a < b { a } else { b }
 }
 
 /// Similarity of two feature vectors: their cosine, or one minus the
@@ -624,7 +698,7 @@ fn similarity(a: &[f64], b: &[f64]) -> f64 {
 /// The first vigilance: a scratch memory at vigilance 0.8 learns the
 /// warm-up's windows from the least to the most typical, and the mean
 /// match from the `trend / 2`-th on is the vigilance.
-fn initial_vigilance(windows: &[Vec<f64>], dim: usize, trend: usize) -> f64 {
+fn initial_vigilance(windows: &[Vec<f64>], dim: usize, trend: usize, capacity: usize) -> f64 {
     let n = windows.len();
     let typicality: Vec<f64> = (0..n)
         .map(|i| {
@@ -641,7 +715,7 @@ fn initial_vigilance(windows: &[Vec<f64>], dim: usize, trend: usize) -> f64 {
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| typicality[a].total_cmp(&typicality[b]));
-    let mut scratch = Memory::new(dim);
+    let mut scratch = Memory::new(dim, capacity);
     scratch.lower = 0.8;
     scratch.upper = 0.8;
     // The first input only replaces the uncommitted category's place.
@@ -810,6 +884,10 @@ mod tests {
         assert_eq!(name(Resonance::params().window(128)), "window");
         assert_eq!(name(Resonance::params().warmup(31)), "warmup");
         assert_eq!(name(Resonance::params().levels(1)), "levels");
+        assert_eq!(
+            name(Resonance::params().max_categories(1)),
+            "max_categories"
+        );
         assert_eq!(name(Resonance::params().snap(1.0)), "snap");
         assert_eq!(name(Resonance::params().headroom(f64::NAN)), "headroom");
         assert_eq!(name(Resonance::params().range(Some((2.0, 1.0)))), "range");
@@ -856,7 +934,7 @@ mod tests {
 
     #[test]
     fn a_remapped_category_still_resonates_with_its_remapped_input() {
-        let mut memory = Memory::new(4);
+        let mut memory = Memory::new(4, 16);
         memory.lower = 0.9;
         memory.upper = 0.95;
         let x = [0.2, 0.9, 0.3, 0.6];
@@ -866,6 +944,34 @@ mod tests {
         let y = [0.2, 0.9, map(0.3), map(0.6)];
         let r = memory.present(&y, true);
         assert!(!r.novel && (r.best - 1.0).abs() < 1e-12, "{}", r.best);
+    }
+
+    #[test]
+    fn a_full_memory_replaces_its_least_recently_used_category() {
+        let mut memory = Memory::new(2, 3);
+        memory.lower = 0.99;
+        memory.upper = 0.999;
+        let a = [0.1, 0.1];
+        let b = [0.9, 0.9];
+        let c = [0.5, 0.1];
+        assert!(memory.present(&a, true).novel);
+        assert!(memory.present(&b, true).novel);
+        // `a` resonates again, so `b` is now the least recently used.
+        assert!(!memory.present(&a, true).novel);
+        assert!(memory.present(&c, true).novel);
+        assert_eq!(memory.norms.len(), 3);
+        // The uncommitted category stays; `b` gave way to `c`.
+        assert_eq!(&memory.weights[..4], &[1.0; 4]);
+        assert!(!memory.present(&a, true).novel);
+        assert!(!memory.present(&c, true).novel);
+        assert!(memory.present(&b, true).novel);
+        assert_eq!(memory.norms.len(), 3);
+        let mut d = ok(Resonance::params().max_categories(40).build());
+        let t = Timestamp::from_secs(0);
+        for i in 0..20_000usize {
+            d.update(t, ((i * 7919) % 1000) as f64);
+        }
+        assert_eq!(d.categories(), 40);
     }
 
     #[test]
