@@ -3,17 +3,18 @@
 //! no category resonates with is an anomaly.
 //!
 //! Why this shape: a fuzzy ART memory (Carpenter, Grossberg and Rosen,
-//! 1991) learns categories online without forgetting the old ones, so a
-//! daily pattern seen once stays familiar; two vigilance levels (dual
+//! 1991) learns categories online without overwriting the old ones, so a
+//! daily pattern seen once stays familiar (until, past a cap, it is the
+//! least recently used); two vigilance levels (dual
 //! vigilance fuzzy ART, da Silva et al., 2019) separate "a variant of a
 //! known pattern" (a new category, quietly) from "nothing like anything
 //! seen" (an alarm). The vigilance levels follow the series' own
 //! similarity history, so one configuration serves quiet and noisy series.
-//! The design follows ARTime (Hampton, 2021), the best published detector
+//! The design follows ARTime (by Mark Hampton), the best published detector
 //! on the Numenta Anomaly Benchmark, with two differences that make it a
-//! streaming detector: the value range comes from the warm-up instead of
-//! the whole file, and the warm-up length is a parameter instead of a share
-//! of the file's length.
+//! streaming detector: the value range comes from the warm-up (and widens
+//! when a value goes beyond it) instead of the whole file, and the warm-up
+//! length is a parameter instead of a share of the file's length.
 
 use std::collections::VecDeque;
 
@@ -560,9 +561,25 @@ impl Memory {
         }
     }
 
-    /// The match of `input` (complement coded) with category `j`, and its
-    /// energy similarity.
-    fn match_of(&self, input: &[f64], j: usize) -> (f64, f64) {
+    /// The energy similarity of `input` (complement coded) with category
+    /// `j`: their overlap on the newest level and its complement, over the
+    /// category's weight there (1 when that weight is 0).
+    #[inline(always)]
+    fn energy_of(&self, input: &[f64], j: usize) -> f64 {
+        let d = 2 * self.dim;
+        let (a, b) = (j * d + self.dim - 1, (j + 1) * d - 1);
+        let (wa, wb) = (self.weights[a], self.weights[b]);
+        let weight = wa + wb;
+        if weight > 0.0 {
+            (min(input[self.dim - 1], wa) + min(input[d - 1], wb)) / weight
+        } else {
+            1.0
+        }
+    }
+
+    /// The match of `input` (complement coded) with category `j` whose
+    /// energy similarity is `energy`.
+    fn match_of(&self, input: &[f64], j: usize, energy: f64) -> f64 {
         let d = 2 * self.dim;
         let w = &self.weights[j * d..(j + 1) * d];
         // Four running sums, so the additions do not wait on each other
@@ -580,14 +597,7 @@ impl Memory {
             self.norms[j]
         };
         let features = overlap / norm;
-        let (a, b) = (self.dim - 1, d - 1);
-        let energy_weight = w[a] + w[b];
-        let energy = if energy_weight > 0.0 {
-            (min(input[a], w[a]) + min(input[b], w[b])) / energy_weight
-        } else {
-            1.0
-        };
-        (features.powi(3) * energy * energy, energy)
+        features.powi(3) * energy * energy
     }
 
     /// Maps feature indices `features` of every category through `map`
@@ -634,7 +644,16 @@ impl Memory {
         matches.clear();
         let (mut best, mut energy, mut best_j) = (0.0, 0.0, usize::MAX);
         for j in 0..n {
-            let (m, e) = self.match_of(&input, j);
+            let e = self.energy_of(&input, j);
+            // The feature similarity is at most 1, so the match at most e²
+            // (plus rounding): a category that can neither beat the best
+            // so far nor reach the upper vigilance is not matched in full.
+            let bound = e * e * (1.0 + 1e-9);
+            if bound <= best && bound < self.upper {
+                matches.push(0.0);
+                continue;
+            }
+            let m = self.match_of(&input, j, e);
             matches.push(m);
             if m > best {
                 (best, energy, best_j) = (m, e, j);
