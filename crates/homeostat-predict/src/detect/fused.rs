@@ -167,9 +167,42 @@ mod tests {
         assert!(Fused::params().rest(0).build().is_err());
         assert!(
             Fused::params()
+                .resonance(Some(Resonance::params().window(3)))
+                .build()
+                .is_err()
+        );
+        assert!(
+            Fused::params()
                 .contextual(Contextual::params().bits(0))
                 .build()
                 .is_err()
         );
+    }
+
+    /// A state saved before the resonance member existed has no
+    /// `resonance` fields; it loads and runs without the member.
+    #[test]
+    fn a_state_saved_without_the_resonance_member_runs_without_it() {
+        let mut a = Fused::params()
+            .resonance(None)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = Timestamp::from_secs(0);
+        let xs: Vec<f64> = (0..3000).map(|i| ((i * 37) % 101) as f64).collect();
+        for x in &xs[..1500] {
+            a.update(t, *x);
+        }
+        let mut json = serde_json::to_value(&a).unwrap_or_else(|e| panic!("{e}"));
+        let mut remove = |v: &mut serde_json::Value| {
+            let removed = v.as_object_mut().and_then(|o| o.remove("resonance"));
+            assert_eq!(removed, Some(serde_json::Value::Null));
+        };
+        remove(&mut json["params"]);
+        remove(&mut json);
+        let mut b: Fused = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+        assert!(b.resonance.is_none() && b.params.resonance.is_none());
+        for x in &xs[1500..] {
+            assert_eq!(a.update(t, *x).to_bits(), b.update(t, *x).to_bits());
+        }
     }
 }
