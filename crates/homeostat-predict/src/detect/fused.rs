@@ -193,7 +193,7 @@ mod tests {
             a.update(t, *x);
         }
         let mut json = serde_json::to_value(&a).unwrap_or_else(|e| panic!("{e}"));
-        let mut remove = |v: &mut serde_json::Value| {
+        let remove = |v: &mut serde_json::Value| {
             let removed = v.as_object_mut().and_then(|o| o.remove("resonance"));
             assert_eq!(removed, Some(serde_json::Value::Null));
         };
