@@ -204,11 +204,14 @@ fn every_registered_detector_runs_from_the_command_line() {
             .collect();
         assert_eq!(scores.len(), 1500, "{name}");
         let before = scores[..1200].iter().cloned().fold(0.0, f64::max);
-        assert!(
-            scores[1200] > before,
-            "{name}: {} vs {before}",
-            scores[1200]
-        );
+        // `resonance` scores the value that completes its downsampled
+        // point (4 values by default), up to 3 values late.
+        let late = if name == "resonance" { 4 } else { 1 };
+        let spike = scores[1200..1200 + late]
+            .iter()
+            .cloned()
+            .fold(0.0, f64::max);
+        assert!(spike > before, "{name}: {spike} vs {before}");
     }
 }
 
