@@ -57,8 +57,10 @@ impl FusedParams {
         self
     }
 
-    /// A value scores only when its raw score beats the last `rest` raw
-    /// scores; the first `rest` values score 0 (default 150, at least 1).
+    /// The mean of the contextual and multiscale members counts only when
+    /// it beats the last `rest` such means, and not in the first `rest`
+    /// values (default 150, at least 1). The resonance member's score
+    /// counts on its own terms (after its own warm-up).
     pub fn rest(mut self, rest: usize) -> Self {
         self.rest = rest;
         self

@@ -37,14 +37,21 @@ pub struct ResonanceParams {
     max_categories: usize,
 }
 
+/// The longest warm-up accepted (values).
+const MAX_WARMUP: usize = 10_000_000;
+
+/// The largest headroom accepted (shares of the span on each side).
+const MAX_HEADROOM: f64 = 10.0;
+
 /// Feature windows per warm-up: the warm-up is cut into this many windows'
 /// worth of downsampled points, which sets the downsampling step.
 const WINDOWS_PER_WARMUP: usize = 13;
 
 impl ResonanceParams {
-    /// Values learnt before the first score (default 450, at least 4
-    /// feature windows). It also sets the downsampling step:
-    /// `warmup / (13 × window)` values per point, at least 1.
+    /// Values learnt before the first score (default 450; at least 4
+    /// feature windows, at most 10 000 000). It also sets the downsampling
+    /// step: `warmup / (13 × window)` values per point, at least 1, so a
+    /// score comes up to `step − 1` values after the value that caused it.
     pub fn warmup(mut self, warmup: usize) -> Self {
         self.warmup = warmup;
         self
@@ -57,7 +64,8 @@ impl ResonanceParams {
         self
     }
 
-    /// Quantisation levels across the value range (default 80, 2 to 10 000).
+    /// Quantisation steps across the value range (default 80, so levels 0
+    /// to 80; 2 to 10 000).
     pub fn levels(mut self, levels: usize) -> Self {
         self.levels = levels;
         self
@@ -71,16 +79,18 @@ impl ResonanceParams {
         self
     }
 
-    /// Share of the warm-up's span added below and above it to make the
-    /// value range (default 0, at least 0); values beyond the range count
-    /// as its edge.
+    /// Share of the span added beyond the range (default 0, at most 10):
+    /// on both sides of the warm-up's range (or the given `range`), and on
+    /// the far side of a widened range, as a share of the new span. Without
+    /// widening, values beyond the range count as its edge.
     pub fn headroom(mut self, headroom: f64) -> Self {
         self.headroom = headroom;
         self
     }
 
-    /// A known value range (for example 0–100 for a percentage) instead of
-    /// the warm-up's; `None` (the default) uses the warm-up's.
+    /// A known value range `(low, high)`, `low < high` (for example 0–100
+    /// for a percentage), instead of the warm-up's; it does not widen.
+    /// `None` (the default) uses the warm-up's.
     pub fn range(mut self, range: Option<(f64, f64)>) -> Self {
         self.range = range;
         self
@@ -123,6 +133,9 @@ impl ResonanceParams {
                 format!("{} is not a power of two in 2..=64", self.window),
             );
         }
+        if self.warmup > MAX_WARMUP {
+            return bad("warmup", format!("{} is above {MAX_WARMUP}", self.warmup));
+        }
         if self.warmup < 4 * self.window {
             return bad(
                 "warmup",
@@ -141,16 +154,22 @@ impl ResonanceParams {
         if !(0.0..1.0).contains(&self.snap) {
             return bad("snap", format!("{} is not in [0, 1)", self.snap));
         }
-        if !(self.headroom >= 0.0 && self.headroom.is_finite()) {
+        if !(0.0..=MAX_HEADROOM).contains(&self.headroom) {
             return bad(
                 "headroom",
-                format!("{} is not finite and ≥ 0", self.headroom),
+                format!("{} is not in [0, {MAX_HEADROOM}]", self.headroom),
             );
         }
         if let Some((lo, hi)) = self.range
-            && !(lo.is_finite() && hi.is_finite() && lo <= hi)
+            && !(lo.abs() <= Resonance::LARGEST && hi.abs() <= Resonance::LARGEST && lo < hi)
         {
-            return bad("range", format!("({lo}, {hi}) is not a finite interval"));
+            return bad(
+                "range",
+                format!(
+                    "({lo}, {hi}) is not an interval within ±{:e}",
+                    Resonance::LARGEST
+                ),
+            );
         }
         let trend = self.trend();
         Ok(Resonance {
@@ -170,11 +189,13 @@ impl ResonanceParams {
 }
 
 /// Adaptive-resonance anomaly detector; O(categories × window) per
-/// downsampled point, where categories grow with the series' variety.
+/// downsampled point, where categories grow with the series' variety up to
+/// the cap.
 ///
 /// Scores are non-zero only on the value that completes a downsampled
 /// point and opens a new category unlike every other; the first
-/// `warmup` values score 0.
+/// `warmup` values score 0. Values that are not finite or beyond
+/// ±[`Resonance::LARGEST`] score 0 and leave the state unchanged.
 ///
 /// ```
 /// use homeostat_core::Timestamp;
@@ -197,7 +218,7 @@ pub struct Resonance {
     warmup_points: Vec<f64>,
     /// Smallest and largest value seen in the warm-up.
     seen: Option<(f64, f64)>,
-    /// The value range's low end and width, once known.
+    /// The value range's low and high ends, once known.
     scale: Option<(f64, f64)>,
     median: Median,
     /// The last `window` quantised points, oldest first.
@@ -209,6 +230,11 @@ pub struct Resonance {
 }
 
 impl Resonance {
+    /// The largest magnitude taken: a value beyond it is treated as
+    /// missing (scores 0, state unchanged), so that sums and spans of
+    /// values cannot overflow.
+    pub const LARGEST: f64 = 1e300;
+
     /// Default parameters.
     pub fn params() -> ResonanceParams {
         ResonanceParams {
@@ -253,7 +279,8 @@ impl Resonance {
         if self.params.range.is_none() && self.params.widen {
             self.widen_to(point);
         }
-        let (low, width) = self.scale.unwrap_or((0.0, 0.0));
+        let (low, high) = self.scale.unwrap_or((0.0, 0.0));
+        let width = high - low;
         let levels = self.params.levels;
         let normalised = if width > 0.0 {
             ((point - low) / width).clamp(0.0, 1.0)
@@ -290,10 +317,9 @@ impl Resonance {
     /// onto the new range (an increasing affine map keeps fuzzy ART's
     /// minima minima).
     fn widen_to(&mut self, point: f64) {
-        let Some((low, width)) = self.scale else {
+        let Some((low, high)) = self.scale else {
             return;
         };
-        let high = low + width;
         if point >= low && point <= high {
             return;
         }
@@ -304,7 +330,7 @@ impl Resonance {
         } else {
             new_high += pad;
         }
-        let new_width = new_high - new_low;
+        let (width, new_width) = (high - low, new_high - new_low);
         let map = |v: f64| {
             if new_width > 0.0 {
                 ((v * width + low - new_low) / new_width).clamp(0.0, 1.0)
@@ -312,7 +338,7 @@ impl Resonance {
                 0.0
             }
         };
-        self.scale = Some((new_low, new_width));
+        self.scale = Some((new_low, new_high));
         let window = self.params.window;
         self.memory.remap(window..2 * window, map);
         for r in self.recent.iter_mut() {
@@ -328,7 +354,7 @@ impl Resonance {
     fn end_warmup(&mut self) {
         let (lo, hi) = self.params.range.or(self.seen).unwrap_or((0.0, 0.0));
         let pad = (hi - lo) * self.params.headroom;
-        self.scale = Some((lo - pad, hi - lo + 2.0 * pad));
+        self.scale = Some((lo - pad, hi + pad));
         let points = std::mem::take(&mut self.warmup_points);
         let all: Vec<Vec<f64>> = points.iter().map(|&p| self.features(p)).collect();
         let window = self.params.window;
@@ -349,7 +375,7 @@ impl Resonance {
 
 impl Detector for Resonance {
     fn update(&mut self, _t: Timestamp, x: f64) -> f64 {
-        if !x.is_finite() {
+        if x.is_nan() || x.abs() > Self::LARGEST {
             return 0.0;
         }
         if self.scale.is_none() {
@@ -600,11 +626,12 @@ impl Memory {
         features.powi(3) * energy * energy
     }
 
-    /// Maps feature indices `features` of every category through `map`
-    /// (their complements through its mirror).
+    /// Maps feature indices `features` of every committed category through
+    /// `map` (their complements through its mirror).
     fn remap(&mut self, features: std::ops::Range<usize>, map: impl Fn(f64) -> f64) {
         let d = 2 * self.dim;
-        for (w, norm) in self.weights.chunks_exact_mut(d).zip(&mut self.norms) {
+        let committed = self.weights.chunks_exact_mut(d).zip(&mut self.norms);
+        for (w, norm) in committed.skip(1) {
             for k in features.clone() {
                 w[k] = map(w[k]);
                 w[self.dim + k] = 1.0 - map(1.0 - w[self.dim + k]);
@@ -666,9 +693,9 @@ impl Memory {
         let mut novel = true;
         if learn {
             if best >= self.upper && best_j != usize::MAX {
-                // Every resonating category learns (fast commit).
+                // Every resonating committed category learns (fast commit).
                 let d = 2 * self.dim;
-                for (j, &m) in matches.iter().enumerate() {
+                for (j, &m) in matches.iter().enumerate().skip(1) {
                     if m >= self.upper {
                         let w = &mut self.weights[j * d..(j + 1) * d];
                         for (w, x) in w.iter_mut().zip(&input) {
@@ -737,7 +764,8 @@ fn initial_vigilance(windows: &[Vec<f64>], dim: usize, trend: usize, capacity: u
     let mut scratch = Memory::new(dim, capacity);
     scratch.lower = 0.8;
     scratch.upper = 0.8;
-    // The first input only replaces the uncommitted category's place.
+    // As when a memory starts, the first (least typical) window is not
+    // shown: its place in the matches is 0.
     let mut matches = vec![0.0];
     for &i in order.iter().skip(1) {
         matches.push(scratch.present(&windows[i], true).best);
@@ -910,6 +938,10 @@ mod tests {
         assert_eq!(name(Resonance::params().snap(1.0)), "snap");
         assert_eq!(name(Resonance::params().headroom(f64::NAN)), "headroom");
         assert_eq!(name(Resonance::params().range(Some((2.0, 1.0)))), "range");
+        assert_eq!(name(Resonance::params().range(Some((1.0, 1.0)))), "range");
+        assert_eq!(name(Resonance::params().range(Some((0.0, 1e301)))), "range");
+        assert_eq!(name(Resonance::params().headroom(11.0)), "headroom");
+        assert_eq!(name(Resonance::params().warmup(10_000_001)), "warmup");
         assert_eq!(
             name(Resonance::params().range(Some((0.0, f64::INFINITY)))),
             "range"
@@ -960,6 +992,8 @@ mod tests {
         assert!(memory.present(&x, true).novel);
         let map = |v: f64| v * 0.5 + 0.25;
         memory.remap(2..4, map);
+        // The uncommitted category is left as it was.
+        assert_eq!(&memory.weights[..8], &[1.0; 8]);
         let y = [0.2, 0.9, map(0.3), map(0.6)];
         let r = memory.present(&y, true);
         assert!(!r.novel && (r.best - 1.0).abs() < 1e-12, "{}", r.best);
@@ -1014,6 +1048,32 @@ mod tests {
         for i in 0..3000 {
             let x = wave(i) + if i > 2000 { 3.0 } else { 0.0 };
             assert_eq!(a.update(t, x).to_bits(), b.update(t, x).to_bits());
+        }
+    }
+
+    #[test]
+    fn huge_values_are_taken_up_to_the_largest_and_missing_beyond_it() {
+        let t = Timestamp::from_secs(0);
+        let wave = |i: usize| ((i % 40) as f64 / 40.0 * std::f64::consts::TAU).sin();
+        let mut d = ok(Resonance::params().build());
+        let mut fresh = ok(Resonance::params().build());
+        for i in 0..1000 {
+            let x = Resonance::LARGEST * if i % 2 == 0 { wave(i) } else { -1.0 };
+            let s = d.update(t, x);
+            assert!((0.0..=1.0).contains(&s), "{s}");
+            fresh.update(t, x);
+        }
+        for bad in [1e301, -f64::MAX, f64::NAN, f64::INFINITY] {
+            assert_eq!(d.update(t, bad), 0.0);
+        }
+        // Nothing was learnt from them, and the state still round-trips.
+        let json = serde_json::to_string(&d).unwrap_or_else(|e| panic!("{e}"));
+        let mut restored: Resonance = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        for i in 1000..2000 {
+            let x = Resonance::LARGEST * wave(i);
+            let s = d.update(t, x);
+            assert_eq!(s.to_bits(), fresh.update(t, x).to_bits());
+            assert_eq!(s.to_bits(), restored.update(t, x).to_bits());
         }
     }
 
