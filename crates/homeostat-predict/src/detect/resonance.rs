@@ -96,10 +96,11 @@ impl ResonanceParams {
         self
     }
 
-    /// The most categories the memory keeps (default 1024, at least 2):
+    /// The most categories the memory keeps (default 512, at least 2):
     /// past it, a new category replaces the one that resonated least
     /// recently, which bounds the cost per point and the state's size.
-    /// nab-dev's longest series needs 791.
+    /// nab-dev's longest series would make 791 (its scores are the same
+    /// with 512 or 1024 kept).
     pub fn max_categories(mut self, max_categories: usize) -> Self {
         self.max_categories = max_categories;
         self
@@ -245,7 +246,7 @@ impl Resonance {
             headroom: 0.0,
             range: None,
             widen: true,
-            max_categories: 1024,
+            max_categories: 512,
         }
     }
 
