@@ -496,7 +496,7 @@ impl Median {
         let half = self.total / 2;
         let mut below = 0;
         for (l, &c) in self.counts.iter().enumerate() {
-            if below + c > half || (c > 0 && below + c == self.total) {
+            if below + c > half {
                 self.level = l;
                 self.below = below;
                 self.above = self.total - below - c;
