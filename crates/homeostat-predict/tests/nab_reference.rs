@@ -1,11 +1,14 @@
 #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 //! The NAB port against the official scorer's output on the shared nab-dev
 //! corpus: per-row rewards and the normalised scores of two published
-//! detectors. Skipped, with a message, when the data is absent.
+//! detectors, and `resonance` against ARTime, the design it follows. Skipped, with a message, when the data is absent.
 
 use std::path::PathBuf;
 
-use homeostat_predict::nab::{Corpus, Profile, Threshold, read_column, score_corpus, sweep_file};
+use homeostat_predict::detect::{Detector, Resonance};
+use homeostat_predict::nab::{
+    Corpus, Profile, Threshold, probationary_length, read_column, score_corpus, sweep_file,
+};
 
 fn nab_dev() -> Option<PathBuf> {
     let root = std::env::var_os("HOMEOSTAT_DATA")
@@ -108,5 +111,53 @@ fn normalised_scores_match_the_official_ones() {
                 got.normalised
             );
         }
+    }
+}
+
+/// `resonance` follows ARTime's design; handed what NAB hands ARTime (each
+/// file's minimum, maximum and probationary length, made even as ARTime
+/// does) and ARTime's sign of Haar details, it reproduces ARTime's official
+/// scores at ARTime's thresholds.
+#[test]
+fn resonance_given_artimes_inputs_reproduces_its_official_scores() {
+    let Some(dir) = nab_dev() else { return };
+    let corpus = corpus(&dir);
+    let scores = corpus
+        .files
+        .iter()
+        .map(|f| {
+            let finite = f.values.iter().copied().filter(|x| x.is_finite());
+            let low = finite.clone().fold(f64::INFINITY, f64::min);
+            let high = finite.fold(f64::NEG_INFINITY, f64::max);
+            let probation = probationary_length(f.values.len());
+            let mut d = Resonance::params()
+                .range(Some((low, high)))
+                .widen(false)
+                .warmup(probation - probation % 2)
+                .rising_details(true)
+                .build()?;
+            Ok(d.score_all(&f.timestamps, &f.values))
+        })
+        .collect::<homeostat_predict::Result<Vec<_>>>()
+        .unwrap();
+    let thresholds = thresholds(&dir, "ARTime");
+    let got = corpus
+        .score(&scores, |p| {
+            let (_, t) = thresholds.iter().find(|(n, _)| *n == p.name).unwrap();
+            Threshold::Fixed(*t)
+        })
+        .unwrap();
+    for g in got {
+        let want = official(&dir, "ARTime", &g.profile);
+        eprintln!(
+            "ARTime {}: {:.4} (official {want:.4})",
+            g.profile, g.normalised
+        );
+        assert!(
+            (g.normalised - want).abs() < 0.05,
+            "{}: {} vs official {want}",
+            g.profile,
+            g.normalised
+        );
     }
 }
