@@ -51,7 +51,8 @@ fn detectors_beat_the_null_detector_on_nab_dev() {
     // Every detector beats the null detector but the robust z-score, whose
     // MAD is far below the spread of NAB's many multimodal series (its
     // scores saturate; 0.00 measured, see docs/forecast.md); the default
-    // (`fused`) beats the rest (measured 74.3 standard on nab-dev).
+    // (`fused`) beats the rest and the target of 75 (measured 75.83
+    // standard on nab-dev).
     for (name, s) in names.iter().zip(&standard) {
         assert!(*s >= 0.0, "{name}: {s}");
         assert!(*s > 0.0 || *name == "robust-z", "{name}: {s}");
@@ -60,9 +61,9 @@ fn detectors_beat_the_null_detector_on_nab_dev() {
         .iter()
         .position(|n| *n == homeostat_predict::detect::NAB_DETECTOR)
     {
-        Some(i) => (i, 72.0),
+        Some(i) => (i, 75.0),
         // Debug build: `fused`'s resonance member leads the detectors that
-        // ran (measured 70.0), and the fast default beats the other ones.
+        // ran (measured 74.81), and the fast default beats the other ones.
         None => {
             let resonance = names.iter().position(|n| *n == "resonance").unwrap();
             let others = standard.iter().enumerate().filter(|(i, _)| *i != resonance);
@@ -70,7 +71,7 @@ fn detectors_beat_the_null_detector_on_nab_dev() {
                 others.clone().all(|(_, s)| *s <= standard[0]),
                 "{standard:?}"
             );
-            (resonance, 65.0)
+            (resonance, 72.0)
         }
     };
     assert!(

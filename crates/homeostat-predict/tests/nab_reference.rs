@@ -135,6 +135,7 @@ fn resonance_given_artimes_inputs_reproduces_its_official_scores() {
                 .widen(false)
                 .warmup(probation - probation % 2)
                 .rising_details(true)
+                .early_warmup(None)
                 .build()?;
             Ok(d.score_all(&f.timestamps, &f.values))
         })
