@@ -14,8 +14,9 @@
 //! on the Numenta Anomaly Benchmark, with two differences that make it a
 //! streaming detector: the value range comes from the warm-up (and widens
 //! when a value goes beyond it) instead of the whole file, and the warm-up
-//! length is a parameter instead of a share of the file's length. Its
-//! Haar details have the opposite sign by default
+//! length is a parameter instead of a share of the file's length (a
+//! stand-in with a shorter warm-up scores while it lasts). Its Haar
+//! details have the opposite sign by default
 //! ([`ResonanceParams::rising_details`]). Given what ARTime is given and
 //! its sign, it reproduces ARTime's published NAB scores.
 
@@ -58,8 +59,10 @@ const MAX_HEADROOM: f64 = 10.0;
 const WINDOWS_PER_WARMUP: usize = 13;
 
 impl ResonanceParams {
-    /// Values learnt before the first score (default 450; at least 4
-    /// feature windows, at most 10 000 000). It also sets the downsampling
+    /// Values learnt before this detector's own first score (default 450;
+    /// at least 4 feature windows, at most 10 000 000; a stand-in of
+    /// [`early_warmup`](Self::early_warmup) scores before). It also sets
+    /// the downsampling
     /// step: `warmup / (13 × window)` values per point, at least 1, so a
     /// score comes up to `step − 1` values after the value that caused it.
     pub fn warmup(mut self, warmup: usize) -> Self {
@@ -129,21 +132,23 @@ impl ResonanceParams {
     /// Both are the same orthonormal transform, but the shape is stretched
     /// onto `[0, 1]` after it together with the unsigned average, so the
     /// features, and the categories they form, differ. On nab-dev
-    /// (in-sample) falling details score higher streaming (74.81 against
-    /// 70.75 standard; 70.02 against 64.71 without the stand-in of
-    /// [`early_warmup`](Self::early_warmup)) and rising ones higher given
-    /// each file's range and length as ARTime is (75.43 against 78.15; see
-    /// docs/forecast.md).
+    /// (in-sample) falling details score higher streaming (standard:
+    /// falling 74.81, rising 70.75; without the stand-in of
+    /// [`early_warmup`](Self::early_warmup) falling 70.02, rising 64.71)
+    /// and rising ones higher given each file's range and length as ARTime
+    /// is (falling 75.43, rising 78.15; see docs/forecast.md).
     pub fn rising_details(mut self, rising: bool) -> Self {
         self.rising_details = rising;
         self
     }
 
     /// The warm-up of a stand-in detector, the same but for its shorter
-    /// warm-up, that scores until this one's warm-up ends and is then
-    /// dropped (default `Some(250)` values, at least 4 windows; none is
-    /// run when it is not below `warmup`). `None` scores nothing before
-    /// the warm-up ends.
+    /// warm-up, that scores until this one's warm-up ends, and beside it
+    /// (the larger score) until this one's mask after the warm-up
+    /// (1.5 windows of points) has passed; it is then dropped. Default
+    /// `Some(250)` values. A stand-in runs only when the value is at least
+    /// 4 windows and below `warmup`; otherwise, or with `None`, nothing
+    /// scores before the warm-up ends.
     ///
     /// Why: a longer warm-up learns a steadier memory and vigilance, but a
     /// short series' first anomaly can come before it ends. The stand-in
@@ -216,15 +221,7 @@ impl ResonanceParams {
             );
         }
         let early = match self.early_warmup {
-            Some(e) if e < 4 * self.window => {
-                return bad(
-                    "early_warmup",
-                    format!("{e} is below 4 windows ({})", 4 * self.window),
-                );
-            }
-            None => None,
-            Some(e) if e >= self.warmup => None,
-            Some(e) => Some(Box::new(
+            Some(e) if (4 * self.window..self.warmup).contains(&e) => Some(Box::new(
                 ResonanceParams {
                     warmup: e,
                     early_warmup: None,
@@ -232,6 +229,7 @@ impl ResonanceParams {
                 }
                 .build()?,
             )),
+            _ => None,
         };
         let trend = self.trend();
         Ok(Resonance {
@@ -453,8 +451,13 @@ impl Detector for Resonance {
         if self.scale.is_none() {
             return early;
         }
-        self.early = None;
-        own
+        // Right after its warm-up this detector is masked (it cannot alarm
+        // on new categories), so the stand-in keeps watching until then.
+        let window = self.params.window;
+        if self.points > self.params.trend() + mask_points(window) {
+            self.early = None;
+        }
+        own.max(early)
     }
 }
 
@@ -863,6 +866,12 @@ fn initial_vigilance(windows: &[Vec<f64>], dim: usize, trend: usize, capacity: u
     tail.iter().sum::<f64>() / tail.len() as f64
 }
 
+/// Points masked after an alarm, and after the warm-up until that many pass
+/// without a new category: ARTime's 1.5 windows.
+const fn mask_points(window: usize) -> usize {
+    window * 3 / 2
+}
+
 /// The alarm logic around the memory: masks after an alarm and after a
 /// new category, and vigilance that follows the series' similarity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -906,7 +915,7 @@ impl Watch {
         window: usize,
         trend: usize,
     ) -> f64 {
-        let mask = window * 3 / 2;
+        let mask = mask_points(window);
         let since_alarm = i - self.last_alarm;
         let update_after_alarm = since_alarm == mask;
         let update_for_trend = i - self.last_vigilance_update >= trend / 2;
@@ -1033,10 +1042,6 @@ mod tests {
             "range"
         );
         assert!(Resonance::params().warmup(32).build().is_ok());
-        assert_eq!(
-            name(Resonance::params().early_warmup(Some(31))),
-            "early_warmup"
-        );
     }
 
     #[test]
@@ -1132,20 +1137,62 @@ mod tests {
         let shift = |d: &mut Resonance| (0..400).map(|i| d.update(t, x(i))).fold(0.0, f64::max);
         assert!(shift(&mut with) > 0.5);
         assert_eq!(shift(&mut without), 0.0);
+        // Right after the main warm-up (value 448) the main detector is
+        // masked; the stand-in still sees a shift there, then is dropped.
         assert!(with.early.is_some());
-        for i in 400..450 {
+        let mut late = with.clone();
+        assert!((400..470).map(|i| with.update(t, x(i))).all(|s| s == 0.0));
+        let shifted = |i: usize| x(i) + if (470..480).contains(&i) { 5.0 } else { 0.0 };
+        assert!(
+            (400..500)
+                .map(|i| late.update(t, shifted(i)))
+                .fold(0.0, f64::max)
+                > 0.5
+        );
+        let mut alone = ok(Resonance::params().early_warmup(None).build());
+        assert_eq!(
+            (0..500)
+                .map(|i| alone.update(t, shifted(i)))
+                .fold(0.0, f64::max),
+            0.0
+        );
+        for i in 470..500 {
             with.update(t, x(i));
         }
         assert!(with.early.is_none());
-        // A stand-in not shorter than the warm-up is not run.
-        let d = ok(Resonance::params().warmup(200).build());
-        assert!(d.early.is_none());
+        // A stand-in not shorter than the warm-up, or shorter than 4
+        // windows, is not run.
+        for p in [
+            Resonance::params().warmup(200),
+            Resonance::params().window(64),
+            Resonance::params().early_warmup(Some(31)),
+        ] {
+            assert!(ok(p.build()).early.is_none());
+        }
         let d = ok(Resonance::params().build());
         assert!(d.early.is_some());
     }
 
-    /// A state saved before the stand-in existed has no `early` fields; it
-    /// loads and runs without one.
+    /// A state saved mid-warm-up, its stand-in running, resumes exactly.
+    #[test]
+    fn a_state_saved_while_the_stand_in_runs_resumes_identically() {
+        let t = Timestamp::from_secs(0);
+        let xs: Vec<f64> = (0..1500).map(|i| ((i * 37) % 101) as f64).collect();
+        let mut a = ok(Resonance::params().build());
+        for x in &xs[..300] {
+            a.update(t, *x);
+        }
+        assert!(a.early.is_some());
+        let json = serde_json::to_string(&a).unwrap_or_else(|e| panic!("{e}"));
+        let mut b: Resonance = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        for x in &xs[300..] {
+            assert_eq!(a.update(t, *x).to_bits(), b.update(t, *x).to_bits());
+        }
+        assert!(b.early.is_none());
+    }
+
+    /// A state saved before the stand-in and the sign existed has none of
+    /// their fields; it loads and runs as the detector did then.
     #[test]
     fn a_state_saved_without_the_stand_in_runs_without_it() {
         let t = Timestamp::from_secs(0);
@@ -1159,6 +1206,10 @@ mod tests {
             let removed = v.as_object_mut().and_then(|o| o.remove(key));
             assert_eq!(removed, Some(serde_json::Value::Null), "{key}");
         };
+        json["params"]
+            .as_object_mut()
+            .and_then(|o| o.remove("rising_details"))
+            .unwrap_or_else(|| panic!("no rising_details"));
         remove(&mut json["params"], "early_warmup");
         remove(&mut json, "early");
         let mut b: Resonance = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
