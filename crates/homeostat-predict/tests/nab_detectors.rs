@@ -51,8 +51,8 @@ fn detectors_beat_the_null_detector_on_nab_dev() {
     // Every detector beats the null detector but the robust z-score, whose
     // MAD is far below the spread of NAB's many multimodal series (its
     // scores saturate; 0.00 measured, see docs/forecast.md); the default
-    // (`fused`) beats the rest and the target of 75 (measured 75.83
-    // standard on nab-dev).
+    // (`fused`) beats the rest and 75 (measured 75.83 standard on
+    // nab-dev).
     for (name, s) in names.iter().zip(&standard) {
         assert!(*s >= 0.0, "{name}: {s}");
         assert!(*s > 0.0 || *name == "robust-z", "{name}: {s}");

@@ -62,9 +62,9 @@ impl ResonanceParams {
     /// Values learnt before this detector's own first score (default 450;
     /// at least 4 feature windows, at most 10 000 000; a stand-in of
     /// [`early_warmup`](Self::early_warmup) scores before). It also sets
-    /// the downsampling
-    /// step: `warmup / (13 × window)` values per point, at least 1, so a
-    /// score comes up to `step − 1` values after the value that caused it.
+    /// the downsampling step: `warmup / (13 × window)` values per point,
+    /// at least 1, so a score comes up to `step − 1` values after the
+    /// value that caused it.
     pub fn warmup(mut self, warmup: usize) -> Self {
         self.warmup = warmup;
         self
