@@ -28,8 +28,11 @@ use serde::{Deserialize, Serialize};
 use super::Detector;
 use crate::{Error, Result};
 
-/// Parameters of [`Resonance`].
+/// Parameters of [`Resonance`]. Deserialising checks them as
+/// [`build`](ResonanceParams::build) does, so a saved detector with
+/// parameters out of range is refused with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ParamFields")]
 pub struct ResonanceParams {
     warmup: usize,
     window: usize,
@@ -46,6 +49,44 @@ pub struct ResonanceParams {
     /// Absent from parameters saved before it existed, which had none.
     #[serde(default)]
     early_warmup: Option<usize>,
+}
+
+/// [`ResonanceParams`] as read, before the checks.
+#[derive(Deserialize)]
+struct ParamFields {
+    warmup: usize,
+    window: usize,
+    levels: usize,
+    snap: f64,
+    headroom: f64,
+    range: Option<(f64, f64)>,
+    widen: bool,
+    max_categories: usize,
+    #[serde(default)]
+    rising_details: bool,
+    #[serde(default)]
+    early_warmup: Option<usize>,
+}
+
+impl TryFrom<ParamFields> for ResonanceParams {
+    type Error = Error;
+
+    fn try_from(f: ParamFields) -> Result<Self> {
+        let params = ResonanceParams {
+            warmup: f.warmup,
+            window: f.window,
+            levels: f.levels,
+            snap: f.snap,
+            headroom: f.headroom,
+            range: f.range,
+            widen: f.widen,
+            max_categories: f.max_categories,
+            rising_details: f.rising_details,
+            early_warmup: f.early_warmup,
+        };
+        params.check()?;
+        Ok(params)
+    }
 }
 
 /// The longest warm-up accepted (values).
@@ -175,6 +216,37 @@ impl ResonanceParams {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first parameter out of range.
     pub fn build(self) -> Result<Resonance> {
+        self.check()?;
+        let early = match self.early_warmup {
+            Some(e) if (4 * self.window..self.warmup).contains(&e) => Some(Box::new(
+                ResonanceParams {
+                    warmup: e,
+                    early_warmup: None,
+                    ..self.clone()
+                }
+                .build()?,
+            )),
+            _ => None,
+        };
+        let trend = self.trend();
+        Ok(Resonance {
+            early,
+            block: Block::default(),
+            moving_average: None,
+            warmup_points: Vec::with_capacity(trend),
+            seen: None,
+            scale: None,
+            median: Median::new(self.levels),
+            recent: VecDeque::from(vec![0.0; self.window]),
+            points: 0,
+            memory: Memory::new(2 * self.window, self.max_categories),
+            watch: Watch::new(trend),
+            params: self,
+        })
+    }
+
+    /// [`Error::InvalidParameter`] naming the first parameter out of range.
+    fn check(&self) -> Result<()> {
         let bad = |name, reason: String| Err(Error::InvalidParameter { name, reason });
         if !self.window.is_power_of_two() || !(2..=64).contains(&self.window) {
             return bad(
@@ -220,32 +292,7 @@ impl ResonanceParams {
                 ),
             );
         }
-        let early = match self.early_warmup {
-            Some(e) if (4 * self.window..self.warmup).contains(&e) => Some(Box::new(
-                ResonanceParams {
-                    warmup: e,
-                    early_warmup: None,
-                    ..self.clone()
-                }
-                .build()?,
-            )),
-            _ => None,
-        };
-        let trend = self.trend();
-        Ok(Resonance {
-            early,
-            block: Block::default(),
-            moving_average: None,
-            warmup_points: Vec::with_capacity(trend),
-            seen: None,
-            scale: None,
-            median: Median::new(self.levels),
-            recent: VecDeque::from(vec![0.0; self.window]),
-            points: 0,
-            memory: Memory::new(2 * self.window, self.max_categories),
-            watch: Watch::new(trend),
-            params: self,
-        })
+        Ok(())
     }
 }
 
@@ -1042,6 +1089,16 @@ mod tests {
             "range"
         );
         assert!(Resonance::params().warmup(32).build().is_ok());
+        // A saved detector's parameters are checked as it loads.
+        let json = serde_json::to_string(&ok(Resonance::params().build()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(json.contains("\"window\":8"), "{json}");
+        let bad = json.replace("\"window\":8", "\"window\":3");
+        let message = serde_json::from_str::<Resonance>(&bad)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("window"), "{message}");
     }
 
     #[test]
