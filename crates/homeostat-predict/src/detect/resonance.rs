@@ -500,8 +500,9 @@ impl Detector for Resonance {
         }
         // Right after its warm-up this detector is masked (it cannot alarm
         // on new categories), so the stand-in keeps watching until then.
-        let window = self.params.window;
-        if self.points > self.params.trend() + mask_points(window) {
+        if self.early.is_some()
+            && self.points > self.params.trend() + mask_points(self.params.window)
+        {
             self.early = None;
         }
         own.max(early)
