@@ -209,6 +209,19 @@ impl ContextualParams {
     }
 }
 
+/// Reads a number, or `null` as +∞ (`POSITIVE`) or −∞: serde_json writes
+/// infinities as `null`.
+fn null_is<'de, const POSITIVE: bool, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<f64, D::Error> {
+    let infinity = if POSITIVE {
+        f64::INFINITY
+    } else {
+        f64::NEG_INFINITY
+    };
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(infinity))
+}
+
 /// One side (left or right) of a context: a set of facts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Semi {
@@ -802,7 +815,11 @@ pub struct Contextual {
     /// Scratch: outcomes of recent steps that learnt nothing.
     #[serde(skip)]
     recall: Recall,
+    /// Running minimum and maximum: +∞ and −∞ before the first value,
+    /// which JSON writes as `null`.
+    #[serde(deserialize_with = "null_is::<true, _>")]
     min: f64,
+    #[serde(deserialize_with = "null_is::<false, _>")]
     max: f64,
     /// Values since the last raw score at or above the base threshold
     /// (0: the start counts as an alarm).
