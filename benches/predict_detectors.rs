@@ -79,7 +79,14 @@ fn bench_detectors_on_nab(c: &mut Criterion) {
     let mut group = c.benchmark_group("predict_detectors_nab");
     group.throughput(Throughput::Elements(points as u64));
     group.sample_size(10);
-    for name in ["multiscale", "contextual", "resonance", "fused"] {
+    for name in [
+        "multiscale",
+        "contextual",
+        "transitions",
+        "resonance",
+        "fused",
+        "fused-contextual",
+    ] {
         if let Err(e) = detector_by_name(name) {
             eprintln!("SKIPPED predict_detectors_nab/{name}: {e}");
             continue;

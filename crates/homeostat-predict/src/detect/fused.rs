@@ -1,11 +1,12 @@
-//! The contextual detector and the multiscale detector averaged, with an
+//! A sequence detector and the multiscale detector averaged, with an
 //! alarm reported only when it beats every raw score of the recent past,
 //! and the resonance detector's alarms beside them.
 //!
-//! Why: the contextual detector sees a value that breaks the series'
-//! learnt sequence of levels (a pattern change at a familiar level), the
-//! multiscale one a value far from the recent level at any time scale; the
-//! mean needs both to lean the same way, which keeps either one's false
+//! Why: the sequence member (the level-transition detector by default, or
+//! the contextual one) sees a value that breaks the series' learnt sequence
+//! of levels (a pattern change at a familiar level, a level never seen),
+//! the multiscale one a value far from the recent level at any time scale;
+//! the mean needs both to lean the same way, which keeps either one's false
 //! alarms down. NAB, like an on-call engineer, rewards the first alarm of
 //! an episode and penalises every other one, so a value scores only when it
 //! is a record over the last `rest` values: the start of a new episode.
@@ -13,34 +14,76 @@
 //! wave going flat, a new rhythm); its alarms are rare and already one an
 //! episode, so the larger of the two scores is reported.
 
-use std::collections::VecDeque;
-
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::record::RecordGate;
 use super::{
     Contextual, ContextualParams, Detector, Multiscale, MultiscaleParams, Resonance,
-    ResonanceParams,
+    ResonanceParams, Transitions, TransitionsParams,
 };
 use crate::{Error, Result};
 
-/// Parameters of [`Fused`].
+/// Parameters of [`Fused`]. Exactly one sequence member, contextual or
+/// transitions; deserialising checks the parameters as
+/// [`build`](FusedParams::build) does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ParamFields")]
 pub struct FusedParams {
-    contextual: ContextualParams,
+    contextual: Option<ContextualParams>,
     multiscale: MultiscaleParams,
     rest: usize,
-    /// Absent from parameters saved before the member existed, which
-    /// keep running without it.
+    resonance: Option<ResonanceParams>,
+    transitions: Option<TransitionsParams>,
+}
+
+/// [`FusedParams`] as read, before the checks. Parameters saved before a
+/// member existed lack its field: `resonance` then runs without it,
+/// `transitions` with the contextual member they name.
+#[derive(Deserialize)]
+struct ParamFields {
+    contextual: Option<ContextualParams>,
+    multiscale: MultiscaleParams,
+    rest: usize,
     #[serde(default)]
     resonance: Option<ResonanceParams>,
+    #[serde(default)]
+    transitions: Option<TransitionsParams>,
+}
+
+impl TryFrom<ParamFields> for FusedParams {
+    type Error = Error;
+
+    fn try_from(f: ParamFields) -> Result<Self> {
+        let params = FusedParams {
+            contextual: f.contextual,
+            multiscale: f.multiscale,
+            rest: f.rest,
+            resonance: f.resonance,
+            transitions: f.transitions,
+        };
+        params.check()?;
+        Ok(params)
+    }
 }
 
 impl FusedParams {
-    /// The contextual member's parameters (default
-    /// [`Contextual::params`]; its own rest period is not used).
+    /// The level-transition sequence member's parameters (the default
+    /// member, with [`Transitions::params`]; its own `rest` is not used).
+    /// Replaces a contextual member.
+    pub fn transitions(mut self, transitions: TransitionsParams) -> Self {
+        self.transitions = Some(transitions);
+        self.contextual = None;
+        self
+    }
+
+    /// A contextual sequence member with these parameters instead of the
+    /// level-transition one (its own rest period is not used): `fused` as
+    /// it was before 2026-12-05, about 10× slower on NAB's series (see
+    /// docs/forecast.md).
     pub fn contextual(mut self, contextual: ContextualParams) -> Self {
-        self.contextual = contextual;
+        self.contextual = Some(contextual);
+        self.transitions = None;
         self
     }
 
@@ -57,10 +100,10 @@ impl FusedParams {
         self
     }
 
-    /// The mean of the contextual and multiscale members counts only when
-    /// it beats the last `rest` such means, and not in the first `rest`
-    /// values (default 150, at least 1). The resonance member's score
-    /// counts on its own terms (after its own warm-up).
+    /// The mean of the sequence and multiscale members counts only when it
+    /// beats the last `rest` such means, and not in the first `rest` values
+    /// (default 150, at least 1). The resonance member's score counts on
+    /// its own terms (after its own warm-up).
     pub fn rest(mut self, rest: usize) -> Self {
         self.rest = rest;
         self
@@ -71,28 +114,43 @@ impl FusedParams {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first parameter out of range.
     pub fn build(self) -> Result<Fused> {
-        if self.rest == 0 {
-            return Err(Error::InvalidParameter {
-                name: "rest",
-                reason: "0 values".into(),
-            });
-        }
+        self.check()?;
         Ok(Fused {
-            contextual: self.contextual.clone().build()?,
+            contextual: self.contextual.clone().map(|p| p.build()).transpose()?,
+            transitions: self.transitions.clone().map(|p| p.build()).transpose()?,
             multiscale: self.multiscale.clone().build()?,
             resonance: self
                 .resonance
                 .clone()
                 .map(ResonanceParams::build)
                 .transpose()?,
-            recent: VecDeque::with_capacity(self.rest),
+            recent: RecordGate::with_capacity(self.rest),
             params: self,
         })
     }
+
+    /// [`Error::InvalidParameter`] for a `rest` of 0 or not exactly one
+    /// sequence member (the members check their own parameters).
+    fn check(&self) -> Result<()> {
+        if self.rest == 0 {
+            return Err(Error::InvalidParameter {
+                name: "rest",
+                reason: "0 values".into(),
+            });
+        }
+        if self.contextual.is_some() == self.transitions.is_some() {
+            return Err(Error::InvalidParameter {
+                name: "sequence member",
+                reason: "exactly one of `contextual` and `transitions` is needed".into(),
+            });
+        }
+        Ok(())
+    }
 }
 
-/// Mean of [`Contextual`] and [`Multiscale`], reported at records only, or
-/// [`Resonance`]'s score when larger; the cost of the three members plus
+/// Mean of a sequence member ([`Transitions`] by default, or
+/// [`Contextual`]) and [`Multiscale`], reported at records only, or
+/// [`Resonance`]'s score when larger; the cost of the members plus
 /// O(rest).
 ///
 /// ```
@@ -105,24 +163,65 @@ impl FusedParams {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "FusedFields")]
 pub struct Fused {
     params: FusedParams,
-    contextual: Contextual,
+    contextual: Option<Contextual>,
+    multiscale: Multiscale,
+    resonance: Option<Resonance>,
+    transitions: Option<Transitions>,
+    /// The last `rest` raw scores, oldest first.
+    recent: RecordGate,
+}
+
+/// [`Fused`] as read, before its members are checked against its
+/// parameters. A state saved before a member existed lacks its field.
+#[derive(Deserialize)]
+struct FusedFields {
+    params: FusedParams,
+    contextual: Option<Contextual>,
     multiscale: Multiscale,
     #[serde(default)]
     resonance: Option<Resonance>,
-    /// The last `rest` raw scores, oldest first.
-    recent: VecDeque<f64>,
+    #[serde(default)]
+    transitions: Option<Transitions>,
+    recent: RecordGate,
+}
+
+impl TryFrom<FusedFields> for Fused {
+    type Error = Error;
+
+    fn try_from(f: FusedFields) -> Result<Self> {
+        let p = &f.params;
+        if p.contextual.is_some() != f.contextual.is_some()
+            || p.transitions.is_some() != f.transitions.is_some()
+            || p.resonance.is_some() != f.resonance.is_some()
+        {
+            return Err(Error::InvalidParameter {
+                name: "fused state",
+                reason: "its members are not those its parameters name".into(),
+            });
+        }
+        Ok(Fused {
+            params: f.params,
+            contextual: f.contextual,
+            multiscale: f.multiscale,
+            resonance: f.resonance,
+            transitions: f.transitions,
+            recent: f.recent,
+        })
+    }
 }
 
 impl Fused {
     /// Default parameters.
     pub fn params() -> FusedParams {
         FusedParams {
-            contextual: Contextual::params(),
+            contextual: None,
             multiscale: Multiscale::params(),
             rest: 150,
             resonance: Some(Resonance::params()),
+            transitions: Some(Transitions::params()),
         }
     }
 }
@@ -132,13 +231,14 @@ impl Detector for Fused {
         if !x.is_finite() {
             return 0.0;
         }
-        let raw = (self.contextual.raw(x) + self.multiscale.update(t, x)) / 2.0;
-        let full = self.recent.len() == self.params.rest;
-        let record = full && self.recent.iter().all(|&r| raw > r);
-        if full {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(raw);
+        // Building and loading make sure there is exactly one.
+        let sequence = match (&mut self.contextual, &mut self.transitions) {
+            (Some(c), _) => c.raw(x),
+            (None, Some(s)) => s.raw(x),
+            (None, None) => 0.0,
+        };
+        let raw = (sequence + self.multiscale.update(t, x)) / 2.0;
+        let record = self.recent.record(raw, self.params.rest);
         let resonance = self.resonance.as_mut().map_or(0.0, |r| r.update(t, x));
         if record {
             raw.max(resonance)
@@ -206,5 +306,58 @@ mod tests {
         for x in &xs[1500..] {
             assert_eq!(a.update(t, *x).to_bits(), b.update(t, *x).to_bits());
         }
+    }
+
+    /// A state saved before the transitions member existed names the
+    /// contextual member and lacks `transitions`; it loads and runs as the
+    /// contextual `fused` it was.
+    #[test]
+    fn a_state_saved_with_the_contextual_member_runs_with_it() {
+        let mut a = Fused::params()
+            .contextual(Contextual::params())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = Timestamp::from_secs(0);
+        let xs: Vec<f64> = (0..3000).map(|i| ((i * 37) % 101) as f64).collect();
+        for x in &xs[..1500] {
+            a.update(t, *x);
+        }
+        let mut json = serde_json::to_value(&a).unwrap_or_else(|e| panic!("{e}"));
+        let remove = |v: &mut serde_json::Value| {
+            let removed = v.as_object_mut().and_then(|o| o.remove("transitions"));
+            assert_eq!(removed, Some(serde_json::Value::Null));
+        };
+        remove(&mut json["params"]);
+        remove(&mut json);
+        let mut b: Fused = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+        assert!(b.contextual.is_some() && b.transitions.is_none());
+        for x in &xs[1500..] {
+            assert_eq!(a.update(t, *x).to_bits(), b.update(t, *x).to_bits());
+        }
+    }
+
+    #[test]
+    fn a_sequence_member_is_needed_and_must_match_the_state() {
+        let d = Fused::params().build().unwrap_or_else(|e| panic!("{e}"));
+        let json = serde_json::to_value(&d).unwrap_or_else(|e| panic!("{e}"));
+        let refused = |v: &serde_json::Value| {
+            serde_json::from_value::<Fused>(v.clone())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        // Parameters naming no sequence member, or both.
+        let mut neither = json.clone();
+        neither["params"]["transitions"] = serde_json::Value::Null;
+        assert!(refused(&neither).contains("sequence member"));
+        let mut both = json.clone();
+        both["params"]["contextual"] =
+            serde_json::to_value(Contextual::params()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(refused(&both).contains("sequence member"));
+        // Parameters and members that disagree.
+        let mut missing = json.clone();
+        missing["transitions"] = serde_json::Value::Null;
+        assert!(refused(&missing).contains("members"));
+        assert!(refused(&json).is_empty());
     }
 }

@@ -15,6 +15,7 @@ mod ewma;
 mod fused;
 mod gaussian;
 mod multiscale;
+mod record;
 mod registry;
 mod residual;
 mod resonance;
@@ -22,6 +23,7 @@ mod robust_z;
 mod seasonal;
 mod shesd;
 mod tail;
+mod transitions;
 
 pub use change::{ChangeParams, Cusum, PageHinkley};
 pub use contextual::{Contextual, ContextualParams};
@@ -37,6 +39,7 @@ pub use robust_z::{RobustZ, RobustZParams};
 pub use seasonal::{SeasonalResidual, SeasonalResidualParams};
 pub use shesd::{ShEsd, ShEsdParams};
 pub use tail::{TAIL_FULL_SCALE, normal_tail_two_sided, score_from_tail};
+pub use transitions::{Transitions, TransitionsParams};
 
 use homeostat_core::Timestamp;
 
@@ -177,6 +180,11 @@ mod tests {
         where
             D: Detector + serde::Serialize + serde::de::DeserializeOwned,
         {
+            // A detector saved before its first value loads too.
+            let fresh = serde_json::to_string(&a).unwrap_or_else(|e| panic!("{e}"));
+            if let Err(e) = serde_json::from_str::<D>(&fresh) {
+                panic!("{e}: {fresh}");
+            }
             let xs = series(2000);
             let t = Timestamp::from_secs(0);
             for x in &xs[..1200] {
@@ -200,6 +208,8 @@ mod tests {
         check(ok(Contextual::params().build()));
         check(ok(Resonance::params().build()));
         check(ok(Fused::params().build()));
+        check(ok(Fused::params().contextual(Contextual::params()).build()));
+        check(ok(Transitions::params().build()));
     }
 
     #[test]

@@ -2,12 +2,12 @@
 
 use super::{
     Contextual, Cusum, Detector, Ensemble, ForecastResidual, Fused, Multiscale, PageHinkley,
-    Resonance, RobustEwma, RobustZ, SeasonalResidual, WindowedGaussian,
+    Resonance, RobustEwma, RobustZ, SeasonalResidual, Transitions, WindowedGaussian,
 };
 use crate::{Error, Result};
 
 /// The names [`detector_by_name`] knows.
-pub const DETECTOR_NAMES: [&str; 12] = [
+pub const DETECTOR_NAMES: [&str; 14] = [
     "multiscale",
     "ewma-mad",
     "windowed-gaussian",
@@ -19,7 +19,9 @@ pub const DETECTOR_NAMES: [&str; 12] = [
     "ensemble",
     "contextual",
     "resonance",
+    "transitions",
     "fused",
+    "fused-contextual",
 ];
 
 /// The default streaming detector: the best on NAB of those fast enough
@@ -54,6 +56,8 @@ pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
         "ensemble" => Box::new(Ensemble::params().build()?),
         "contextual" => Box::new(Contextual::params().build()?),
         "resonance" => Box::new(Resonance::params().build()?),
+        "transitions" => Box::new(Transitions::params().build()?),
+        "fused-contextual" => Box::new(Fused::params().contextual(Contextual::params()).build()?),
         other => {
             return Err(Error::InvalidParameter {
                 name: "detector",
