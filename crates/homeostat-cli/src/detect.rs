@@ -17,7 +17,8 @@ pub(crate) struct DetectArgs {
     input: PathBuf,
     /// A name from the detector registry: multiscale, ewma-mad,
     /// windowed-gaussian, robust-z, cusum, page-hinkley, seasonal,
-    /// forecast-residual, ensemble, contextual, resonance or fused.
+    /// forecast-residual, ensemble, contextual, resonance, transitions,
+    /// fused or fused-contextual.
     #[arg(long, default_value = DEFAULT_DETECTOR)]
     detector: String,
     /// Output CSV (`timestamp,value,anomaly_score`).

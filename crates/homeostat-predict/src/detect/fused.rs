@@ -1,18 +1,19 @@
-//! A sequence detector and the multiscale detector averaged, with an
-//! alarm reported only when it beats every raw score of the recent past,
-//! and the resonance detector's alarms beside them.
+//! A sequence detector's alarms, reported only when they beat every raw
+//! score of the recent past, and the resonance detector's alarms beside
+//! them.
 //!
 //! Why: the sequence member (the level-transition detector by default, or
 //! the contextual one) sees a value that breaks the series' learnt sequence
-//! of levels (a pattern change at a familiar level, a level never seen),
-//! the multiscale one a value far from the recent level at any time scale;
-//! the mean needs both to lean the same way, which keeps either one's false
-//! alarms down. NAB, like an on-call engineer, rewards the first alarm of
-//! an episode and penalises every other one, so a value scores only when it
-//! is a record over the last `rest` values: the start of a new episode.
-//! The resonance detector sees a whole window's shape at once (a daily
-//! wave going flat, a new rhythm); its alarms are rare and already one an
-//! episode, so the larger of the two scores is reported.
+//! of levels (a pattern change at a familiar level, a level never seen).
+//! NAB, like an on-call engineer, rewards the first alarm of an episode and
+//! penalises every other one, so a value scores only when it is a record
+//! over the last `rest` values: the start of a new episode. The resonance
+//! detector sees a whole window's shape at once (a daily wave going flat,
+//! a new rhythm); its alarms are rare and already one an episode, so the
+//! larger of the two scores is reported. An optional multiscale member,
+//! averaged with the sequence member, sees a value far from the recent
+//! level at any time scale (the contextual `fused` of 2026-12-04 has it;
+//! with the transitions member it did not help, see docs/forecast.md).
 
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,7 @@ use crate::{Error, Result};
 #[serde(try_from = "ParamFields")]
 pub struct FusedParams {
     contextual: Option<ContextualParams>,
-    multiscale: MultiscaleParams,
+    multiscale: Option<MultiscaleParams>,
     rest: usize,
     resonance: Option<ResonanceParams>,
     transitions: Option<TransitionsParams>,
@@ -43,7 +44,7 @@ pub struct FusedParams {
 #[derive(Deserialize)]
 struct ParamFields {
     contextual: Option<ContextualParams>,
-    multiscale: MultiscaleParams,
+    multiscale: Option<MultiscaleParams>,
     rest: usize,
     #[serde(default)]
     resonance: Option<ResonanceParams>,
@@ -87,8 +88,10 @@ impl FusedParams {
         self
     }
 
-    /// The multiscale member's parameters (default [`Multiscale::params`]).
-    pub fn multiscale(mut self, multiscale: MultiscaleParams) -> Self {
+    /// The multiscale member's parameters, averaged with the sequence
+    /// member, or `None` to leave it out (default `None`; the contextual
+    /// `fused` of 2026-12-04 had [`Multiscale::params`]).
+    pub fn multiscale(mut self, multiscale: Option<MultiscaleParams>) -> Self {
         self.multiscale = multiscale;
         self
     }
@@ -100,8 +103,8 @@ impl FusedParams {
         self
     }
 
-    /// The mean of the sequence and multiscale members counts only when it
-    /// beats the last `rest` such means, and not in the first `rest` values
+    /// The sequence member's raw score (or its mean with the multiscale
+    /// member's) counts only when it beats the last `rest` such scores, and not in the first `rest` values
     /// (default 150, at least 1). The resonance member's score counts on
     /// its own terms (after its own warm-up).
     pub fn rest(mut self, rest: usize) -> Self {
@@ -118,7 +121,7 @@ impl FusedParams {
         Ok(Fused {
             contextual: self.contextual.clone().map(|p| p.build()).transpose()?,
             transitions: self.transitions.clone().map(|p| p.build()).transpose()?,
-            multiscale: self.multiscale.clone().build()?,
+            multiscale: self.multiscale.clone().map(|p| p.build()).transpose()?,
             resonance: self
                 .resonance
                 .clone()
@@ -148,8 +151,8 @@ impl FusedParams {
     }
 }
 
-/// Mean of a sequence member ([`Transitions`] by default, or
-/// [`Contextual`]) and [`Multiscale`], reported at records only, or
+/// A sequence member ([`Transitions`] by default, or [`Contextual`],
+/// optionally averaged with [`Multiscale`]), reported at records only, or
 /// [`Resonance`]'s score when larger; the cost of the members plus
 /// O(rest).
 ///
@@ -167,7 +170,7 @@ impl FusedParams {
 pub struct Fused {
     params: FusedParams,
     contextual: Option<Contextual>,
-    multiscale: Multiscale,
+    multiscale: Option<Multiscale>,
     resonance: Option<Resonance>,
     transitions: Option<Transitions>,
     /// The last `rest` raw scores, oldest first.
@@ -180,7 +183,7 @@ pub struct Fused {
 struct FusedFields {
     params: FusedParams,
     contextual: Option<Contextual>,
-    multiscale: Multiscale,
+    multiscale: Option<Multiscale>,
     #[serde(default)]
     resonance: Option<Resonance>,
     #[serde(default)]
@@ -195,6 +198,7 @@ impl TryFrom<FusedFields> for Fused {
         let p = &f.params;
         if p.contextual.is_some() != f.contextual.is_some()
             || p.transitions.is_some() != f.transitions.is_some()
+            || p.multiscale.is_some() != f.multiscale.is_some()
             || p.resonance.is_some() != f.resonance.is_some()
         {
             return Err(Error::InvalidParameter {
@@ -218,7 +222,7 @@ impl Fused {
     pub fn params() -> FusedParams {
         FusedParams {
             contextual: None,
-            multiscale: Multiscale::params(),
+            multiscale: None,
             rest: 150,
             resonance: Some(Resonance::params()),
             transitions: Some(Transitions::params()),
@@ -237,7 +241,10 @@ impl Detector for Fused {
             (None, Some(s)) => s.raw(x),
             (None, None) => 0.0,
         };
-        let raw = (sequence + self.multiscale.update(t, x)) / 2.0;
+        let raw = match &mut self.multiscale {
+            Some(m) => (sequence + m.update(t, x)) / 2.0,
+            None => sequence,
+        };
         let record = self.recent.record(raw, self.params.rest);
         let resonance = self.resonance.as_mut().map_or(0.0, |r| r.update(t, x));
         if record {
@@ -315,6 +322,7 @@ mod tests {
     fn a_state_saved_with_the_contextual_member_runs_with_it() {
         let mut a = Fused::params()
             .contextual(Contextual::params())
+            .multiscale(Some(Multiscale::params()))
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         let t = Timestamp::from_secs(0);

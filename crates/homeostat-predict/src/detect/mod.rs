@@ -208,7 +208,10 @@ mod tests {
         check(ok(Contextual::params().build()));
         check(ok(Resonance::params().build()));
         check(ok(Fused::params().build()));
-        check(ok(Fused::params().contextual(Contextual::params()).build()));
+        check(ok(Fused::params()
+            .contextual(Contextual::params())
+            .multiscale(Some(Multiscale::params()))
+            .build()));
         check(ok(Transitions::params().build()));
     }
 

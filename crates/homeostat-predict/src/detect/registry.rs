@@ -57,7 +57,12 @@ pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
         "contextual" => Box::new(Contextual::params().build()?),
         "resonance" => Box::new(Resonance::params().build()?),
         "transitions" => Box::new(Transitions::params().build()?),
-        "fused-contextual" => Box::new(Fused::params().contextual(Contextual::params()).build()?),
+        "fused-contextual" => Box::new(
+            Fused::params()
+                .contextual(Contextual::params())
+                .multiscale(Some(Multiscale::params()))
+                .build()?,
+        ),
         other => {
             return Err(Error::InvalidParameter {
                 name: "detector",
