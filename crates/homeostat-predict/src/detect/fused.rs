@@ -288,31 +288,50 @@ mod tests {
         );
     }
 
-    /// A state saved before the resonance member existed has no
-    /// `resonance` fields; it loads and runs without the member.
-    #[test]
-    fn a_state_saved_without_the_resonance_member_runs_without_it() {
-        let mut a = Fused::params()
-            .resonance(None)
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
+    /// Runs a detector of `params` for a while, saves it, removes `fields`
+    /// (which must be `null`) from the saved parameters and state, as a
+    /// state saved before they existed lacks them, and checks that the
+    /// loaded detector goes on exactly as the original; returns it.
+    fn resumes_without(params: FusedParams, fields: &[&str]) -> Fused {
+        let mut a = params.build().unwrap_or_else(|e| panic!("{e}"));
         let t = Timestamp::from_secs(0);
         let xs: Vec<f64> = (0..3000).map(|i| ((i * 37) % 101) as f64).collect();
         for x in &xs[..1500] {
             a.update(t, *x);
         }
         let mut json = serde_json::to_value(&a).unwrap_or_else(|e| panic!("{e}"));
-        let remove = |v: &mut serde_json::Value| {
-            let removed = v.as_object_mut().and_then(|o| o.remove("resonance"));
-            assert_eq!(removed, Some(serde_json::Value::Null));
-        };
-        remove(&mut json["params"]);
-        remove(&mut json);
+        for field in fields {
+            for v in ["params", ""] {
+                let v = if v.is_empty() {
+                    &mut json
+                } else {
+                    &mut json[v]
+                };
+                let removed = v.as_object_mut().and_then(|o| o.remove(*field));
+                assert_eq!(removed, Some(serde_json::Value::Null), "{field}");
+            }
+        }
         let mut b: Fused = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
-        assert!(b.resonance.is_none() && b.params.resonance.is_none());
         for x in &xs[1500..] {
             assert_eq!(a.update(t, *x).to_bits(), b.update(t, *x).to_bits());
         }
+        b
+    }
+
+    /// The contextual `fused` of 2026-12-04.
+    fn contextual() -> FusedParams {
+        Fused::params()
+            .contextual(Contextual::params())
+            .multiscale(Some(Multiscale::params()))
+    }
+
+    /// A state saved before the resonance and transitions members existed
+    /// has neither field; it loads and runs without them.
+    #[test]
+    fn a_state_saved_without_the_resonance_member_runs_without_it() {
+        let b = resumes_without(contextual().resonance(None), &["resonance", "transitions"]);
+        assert!(b.resonance.is_none() && b.params.resonance.is_none());
+        assert!(b.contextual.is_some() && b.multiscale.is_some());
     }
 
     /// A state saved before the transitions member existed names the
@@ -320,28 +339,9 @@ mod tests {
     /// contextual `fused` it was.
     #[test]
     fn a_state_saved_with_the_contextual_member_runs_with_it() {
-        let mut a = Fused::params()
-            .contextual(Contextual::params())
-            .multiscale(Some(Multiscale::params()))
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let t = Timestamp::from_secs(0);
-        let xs: Vec<f64> = (0..3000).map(|i| ((i * 37) % 101) as f64).collect();
-        for x in &xs[..1500] {
-            a.update(t, *x);
-        }
-        let mut json = serde_json::to_value(&a).unwrap_or_else(|e| panic!("{e}"));
-        let remove = |v: &mut serde_json::Value| {
-            let removed = v.as_object_mut().and_then(|o| o.remove("transitions"));
-            assert_eq!(removed, Some(serde_json::Value::Null));
-        };
-        remove(&mut json["params"]);
-        remove(&mut json);
-        let mut b: Fused = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+        let b = resumes_without(contextual(), &["transitions"]);
         assert!(b.contextual.is_some() && b.transitions.is_none());
-        for x in &xs[1500..] {
-            assert_eq!(a.update(t, *x).to_bits(), b.update(t, *x).to_bits());
-        }
+        assert!(b.resonance.is_some());
     }
 
     #[test]
