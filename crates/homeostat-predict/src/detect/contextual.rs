@@ -841,6 +841,11 @@ impl Contextual {
         }
     }
 
+    /// The parameters this detector was built with.
+    pub(super) fn configured(&self) -> &ContextualParams {
+        &self.params
+    }
+
     /// Sensor facts of `x`: one per bit of its level in the running range.
     fn facts(&self, x: f64) -> Vec<u32> {
         let top = (1u32 << self.params.bits) - 1;
@@ -1080,9 +1085,22 @@ impl Contextual {
         if x < self.min || x > self.max {
             let lo = self.min.min(x);
             let hi = self.max.max(x);
-            let room = self.params.headroom * (hi - lo);
-            self.min = if x < self.min { lo - room } else { lo };
-            self.max = if x > self.max { hi + room } else { hi };
+            let room = match self.params.headroom {
+                0.0 => 0.0,
+                share => share * (hi - lo),
+            };
+            // The bounds stay finite (room can overflow), so a saved state
+            // writes `null` only for the empty range before the first value.
+            self.min = if x < self.min {
+                (lo - room).max(-f64::MAX)
+            } else {
+                lo
+            };
+            self.max = if x > self.max {
+                (hi + room).min(f64::MAX)
+            } else {
+                hi
+            };
         }
         let sens = self.facts(x);
         let (confirmed, added) = self.step(&sens);

@@ -26,8 +26,9 @@ use super::{
 use crate::{Error, Result};
 
 /// Parameters of [`Fused`]. Exactly one sequence member, contextual or
-/// transitions; deserialising checks the parameters as
-/// [`build`](FusedParams::build) does.
+/// transitions. Deserialising checks `rest` and the choice of members; the
+/// contextual, resonance and transitions parameters check themselves as
+/// they load, the multiscale ones only at [`build`](FusedParams::build).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ParamFields")]
 pub struct FusedParams {
@@ -79,8 +80,10 @@ impl FusedParams {
     }
 
     /// A contextual sequence member with these parameters instead of the
-    /// level-transition one (its own rest period is not used): `fused` as
-    /// it was before 2026-12-05, about 10× slower on NAB's series (see
+    /// level-transition one (its own rest period is not used). With
+    /// [`multiscale`](Self::multiscale) `Some(Multiscale::params())` as
+    /// well, this is `fused` as it was before 2026-12-05
+    /// (`fused-contextual`), about 10× slower on NAB's series (see
     /// docs/forecast.md).
     pub fn contextual(mut self, contextual: ContextualParams) -> Self {
         self.contextual = Some(contextual);
@@ -104,8 +107,8 @@ impl FusedParams {
     }
 
     /// The sequence member's raw score (or its mean with the multiscale
-    /// member's) counts only when it beats the last `rest` such scores, and not in the first `rest` values
-    /// (default 150, at least 1). The resonance member's score counts on
+    /// member's) counts only when it beats the last `rest` such scores,
+    /// and not in the first `rest` values (default 150, at least 1). The resonance member's score counts on
     /// its own terms (after its own warm-up).
     pub fn rest(mut self, rest: usize) -> Self {
         self.rest = rest;
@@ -127,7 +130,7 @@ impl FusedParams {
                 .clone()
                 .map(ResonanceParams::build)
                 .transpose()?,
-            recent: RecordGate::with_capacity(self.rest),
+            recent: RecordGate::default(),
             params: self,
         })
     }
@@ -196,14 +199,14 @@ impl TryFrom<FusedFields> for Fused {
 
     fn try_from(f: FusedFields) -> Result<Self> {
         let p = &f.params;
-        if p.contextual.is_some() != f.contextual.is_some()
-            || p.transitions.is_some() != f.transitions.is_some()
-            || p.multiscale.is_some() != f.multiscale.is_some()
-            || p.resonance.is_some() != f.resonance.is_some()
+        if p.contextual.as_ref() != f.contextual.as_ref().map(Contextual::configured)
+            || p.transitions.as_ref() != f.transitions.as_ref().map(Transitions::configured)
+            || p.multiscale.as_ref() != f.multiscale.as_ref().map(Multiscale::configured)
+            || p.resonance.as_ref() != f.resonance.as_ref().map(Resonance::configured)
         {
             return Err(Error::InvalidParameter {
                 name: "fused state",
-                reason: "its members are not those its parameters name".into(),
+                reason: "its members are not built with the parameters it names".into(),
             });
         }
         Ok(Fused {
@@ -318,7 +321,7 @@ mod tests {
         b
     }
 
-    /// The contextual `fused` of 2026-12-04.
+    /// `fused-contextual`: the contextual and multiscale members.
     fn contextual() -> FusedParams {
         Fused::params()
             .contextual(Contextual::params())
@@ -366,6 +369,21 @@ mod tests {
         let mut missing = json.clone();
         missing["transitions"] = serde_json::Value::Null;
         assert!(refused(&missing).contains("members"));
+        let mut other_bits = json.clone();
+        other_bits["params"]["transitions"]["bits"] = 4.into();
+        assert!(refused(&other_bits).contains("members"));
+        let mut no_resonance = json.clone();
+        no_resonance["params"]["resonance"] = serde_json::Value::Null;
+        assert!(refused(&no_resonance).contains("members"));
+        let with_multiscale = Fused::params()
+            .multiscale(Some(Multiscale::params()))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut with_multiscale =
+            serde_json::to_value(&with_multiscale).unwrap_or_else(|e| panic!("{e}"));
+        assert!(refused(&with_multiscale).is_empty());
+        with_multiscale["params"]["multiscale"] = serde_json::Value::Null;
+        assert!(refused(&with_multiscale).contains("members"));
         assert!(refused(&json).is_empty());
     }
 }

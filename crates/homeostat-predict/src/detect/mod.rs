@@ -180,15 +180,15 @@ mod tests {
         where
             D: Detector + serde::Serialize + serde::de::DeserializeOwned,
         {
-            // A detector saved before its first value loads too.
+            // A detector saved before its first value loads, and scores as
+            // the original.
             let fresh = serde_json::to_string(&a).unwrap_or_else(|e| panic!("{e}"));
-            if let Err(e) = serde_json::from_str::<D>(&fresh) {
-                panic!("{e}: {fresh}");
-            }
+            let mut fresh: D =
+                serde_json::from_str(&fresh).unwrap_or_else(|e| panic!("{e}: {fresh}"));
             let xs = series(2000);
             let t = Timestamp::from_secs(0);
             for x in &xs[..1200] {
-                a.update(t, *x);
+                assert!((a.update(t, *x) - fresh.update(t, *x)).abs() < 1e-6);
             }
             let json = serde_json::to_string(&a).unwrap_or_else(|e| panic!("{e}"));
             let mut b: D = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));

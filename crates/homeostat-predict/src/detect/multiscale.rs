@@ -162,6 +162,11 @@ impl Multiscale {
         }
     }
 
+    /// The parameters this detector was built with.
+    pub(super) fn configured(&self) -> &MultiscaleParams {
+        &self.params
+    }
+
     fn surprise(&mut self, x: f64) -> f64 {
         let scales = self.levels.len() as f64;
         let mut p_min: f64 = 1.0;

@@ -8,7 +8,8 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-/// The last `rest` raw scores, oldest first; serialised as that list.
+/// The last `rest` raw scores, oldest first; serialised as that list. Not
+/// allocated ahead: `rest` may be large.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub(super) struct RecordGate {
@@ -16,13 +17,6 @@ pub(super) struct RecordGate {
 }
 
 impl RecordGate {
-    /// An empty gate with room for `rest` scores.
-    pub(super) fn with_capacity(rest: usize) -> Self {
-        RecordGate {
-            recent: VecDeque::with_capacity(rest),
-        }
-    }
-
     /// Whether `raw` beats each of the last `rest` scores (never before
     /// `rest` scores were seen); then remembers it.
     pub(super) fn record(&mut self, raw: f64, rest: usize) -> bool {
@@ -47,7 +41,7 @@ mod tests {
 
     #[test]
     fn only_a_value_above_the_whole_window_is_a_record() {
-        let mut gate = RecordGate::with_capacity(3);
+        let mut gate = RecordGate::default();
         // Not before three scores were seen.
         assert!(!gate.record(0.5, 3));
         assert!(!gate.record(0.1, 3));

@@ -364,6 +364,11 @@ impl Resonance {
         }
     }
 
+    /// The parameters this detector was built with.
+    pub(super) fn configured(&self) -> &ResonanceParams {
+        &self.params
+    }
+
     /// Categories the memory holds (the uncommitted one included).
     pub fn categories(&self) -> usize {
         self.memory.norms.len()

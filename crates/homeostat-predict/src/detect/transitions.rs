@@ -74,7 +74,7 @@ impl TransitionsParams {
             seen_levels: vec![0; levels.div_ceil(64)],
             seen_steps: vec![0; (levels * levels).div_ceil(64)],
             previous: None,
-            gate: RecordGate::with_capacity(self.rest),
+            gate: RecordGate::default(),
             params: self,
         })
     }
@@ -97,8 +97,8 @@ impl TransitionsParams {
 }
 
 /// Novelty of a value's level and of the step to it from the previous
-/// value's level; O(1) a value, `4^bits` bits of memory (8 words by
-/// default).
+/// value's level; O(1) a value, two bitmaps of `2^bits` and `4^bits` bits
+/// (2 words by default).
 ///
 /// The raw score is 1 for a value at least one level beyond the range
 /// seen so far; else the share of {its level, the step to it} never seen
@@ -195,19 +195,29 @@ impl Transitions {
         TransitionsParams { bits: 3, rest: 150 }
     }
 
+    /// The parameters this detector was built with.
+    pub(super) fn configured(&self) -> &TransitionsParams {
+        &self.params
+    }
+
     /// The raw score of `x` (finite) before the record rule; learns `x`.
     pub(super) fn raw(&mut self, x: f64) -> f64 {
         let top = (1u32 << self.params.bits) - 1;
         let (lo, hi) = self.range.unwrap_or((x, x));
+        // Distances in halves, which cannot overflow between finite values
+        // (halving is exact, so the quotients are those of whole values).
+        let (half_x, half_lo, half_hi) = (x / 2.0, lo / 2.0, hi / 2.0);
         // A value at least one level beyond everything seen is a level never
         // seen, whatever the quantisation of the widened range says.
-        let step = (hi - lo) / f64::from(top);
-        let unseen = step > 0.0 && (x - hi).max(lo - x) >= step;
+        let half_step = (half_hi - half_lo) / f64::from(top);
+        let unseen = half_step > 0.0 && (half_x - half_hi).max(half_lo - half_x) >= half_step;
         let (lo, hi) = (lo.min(x), hi.max(x));
         self.range = Some((lo, hi));
         let level = if hi > lo {
-            // In [0, top] as x is in [lo, hi]; the cast saturates anyway.
-            ((x - lo) / (hi - lo) * f64::from(top)).round() as u32
+            let share = (half_x - lo / 2.0) / (hi / 2.0 - lo / 2.0);
+            // In [0, top], as x is in [lo, hi]; the minimum guards the
+            // bitmaps' bounds whatever the rounding.
+            (share * f64::from(top)).round().min(f64::from(top)) as u32
         } else {
             0
         };
@@ -326,6 +336,32 @@ mod tests {
         for i in 300..600 {
             let x = f64::from((i * 7) % 9);
             assert_eq!(d.update(t, x).to_bits(), back.update(t, x).to_bits());
+        }
+    }
+
+    #[test]
+    fn values_near_the_largest_finite_ones_keep_their_levels() {
+        // The range spans more than `f64::MAX`: its width overflows, its
+        // halves do not.
+        let mut d = ok(Transitions::params().bits(1).build());
+        assert_eq!(d.raw(-1e308), 0.0);
+        assert_eq!(d.raw(1e308), 1.0); // level 1, step 0 → 1
+        assert_eq!(d.raw(-1e308), 0.5); // step 1 → 0
+        assert_eq!(d.raw(1e308), 0.0);
+        // Less than a level beyond: level 1 again, step 1 → 1 new.
+        assert_eq!(d.raw(f64::MAX), 0.5);
+        assert_eq!(d.raw(-f64::MAX), 0.0);
+        assert_eq!(d.previous, Some(0));
+    }
+
+    #[test]
+    fn a_saved_range_that_is_not_a_range_is_refused() {
+        let d = ok(Transitions::params().build());
+        let json = serde_json::to_string(&d).unwrap_or_else(|e| panic!("{e}"));
+        assert!(json.contains("\"range\":null"), "{json}");
+        for bad in ["[5.0,1.0]", "[0.0,null]"] {
+            let bad = json.replace("\"range\":null", &format!("\"range\":{bad}"));
+            assert!(serde_json::from_str::<Transitions>(&bad).is_err(), "{bad}");
         }
     }
 
