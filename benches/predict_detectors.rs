@@ -82,7 +82,7 @@ fn bench_detectors_on_nab(c: &mut Criterion) {
     for name in [
         "multiscale",
         "contextual",
-        "transitions",
+        "levels",
         "resonance",
         "fused",
         "fused-contextual",

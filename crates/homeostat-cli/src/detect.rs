@@ -17,7 +17,7 @@ pub(crate) struct DetectArgs {
     input: PathBuf,
     /// A name from the detector registry: multiscale, ewma-mad,
     /// windowed-gaussian, robust-z, cusum, page-hinkley, seasonal,
-    /// forecast-residual, ensemble, contextual, resonance, transitions,
+    /// forecast-residual, ensemble, contextual, resonance, levels,
     /// fused or fused-contextual.
     #[arg(long, default_value = DEFAULT_DETECTOR)]
     detector: String,

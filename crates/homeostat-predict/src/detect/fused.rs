@@ -2,7 +2,7 @@
 //! score of the recent past, and the resonance detector's alarms beside
 //! them.
 //!
-//! Why: the sequence member (the level-transition detector by default, or
+//! Why: the sequence member (the level novelty detector by default, or
 //! the contextual one) sees a value that breaks the series' learnt sequence
 //! of levels (a pattern change at a familiar level, a level never seen).
 //! NAB, like an on-call engineer, rewards the first alarm of an episode and
@@ -13,21 +13,21 @@
 //! larger of the two scores is reported. An optional multiscale member,
 //! averaged with the sequence member, sees a value far from the recent
 //! level at any time scale (the contextual `fused` of 2026-12-04 has it;
-//! with the transitions member it did not help, see docs/forecast.md).
+//! with the levels member it did not help, see docs/forecast.md).
 
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::record::RecordGate;
 use super::{
-    Contextual, ContextualParams, Detector, Multiscale, MultiscaleParams, Resonance,
-    ResonanceParams, Transitions, TransitionsParams,
+    Contextual, ContextualParams, Detector, Levels, LevelsParams, Multiscale, MultiscaleParams,
+    Resonance, ResonanceParams,
 };
 use crate::{Error, Result};
 
 /// Parameters of [`Fused`]. Exactly one sequence member, contextual or
-/// transitions. Deserialising checks `rest` and the choice of members; the
-/// contextual, resonance and transitions parameters check themselves as
+/// levels. Deserialising checks `rest` and the choice of members; the
+/// contextual, resonance and levels parameters check themselves as
 /// they load, the multiscale ones only at [`build`](FusedParams::build).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ParamFields")]
@@ -36,12 +36,12 @@ pub struct FusedParams {
     multiscale: Option<MultiscaleParams>,
     rest: usize,
     resonance: Option<ResonanceParams>,
-    transitions: Option<TransitionsParams>,
+    levels: Option<LevelsParams>,
 }
 
 /// [`FusedParams`] as read, before the checks. Parameters saved before a
 /// member existed lack its field: `resonance` then runs without it,
-/// `transitions` with the contextual member they name.
+/// `levels` with the contextual member they name.
 #[derive(Deserialize)]
 struct ParamFields {
     contextual: Option<ContextualParams>,
@@ -50,7 +50,7 @@ struct ParamFields {
     #[serde(default)]
     resonance: Option<ResonanceParams>,
     #[serde(default)]
-    transitions: Option<TransitionsParams>,
+    levels: Option<LevelsParams>,
 }
 
 impl TryFrom<ParamFields> for FusedParams {
@@ -62,7 +62,7 @@ impl TryFrom<ParamFields> for FusedParams {
             multiscale: f.multiscale,
             rest: f.rest,
             resonance: f.resonance,
-            transitions: f.transitions,
+            levels: f.levels,
         };
         params.check()?;
         Ok(params)
@@ -70,24 +70,24 @@ impl TryFrom<ParamFields> for FusedParams {
 }
 
 impl FusedParams {
-    /// The level-transition sequence member's parameters (the default
-    /// member, with [`Transitions::params`]; its own `rest` is not used).
+    /// The level novelty sequence member's parameters (the default
+    /// member, with [`Levels::params`]; its own `rest` is not used).
     /// Replaces a contextual member.
-    pub fn transitions(mut self, transitions: TransitionsParams) -> Self {
-        self.transitions = Some(transitions);
+    pub fn levels(mut self, levels: LevelsParams) -> Self {
+        self.levels = Some(levels);
         self.contextual = None;
         self
     }
 
     /// A contextual sequence member with these parameters instead of the
-    /// level-transition one (its own rest period is not used). With
+    /// level novelty one (its own rest period is not used). With
     /// [`multiscale`](Self::multiscale) `Some(Multiscale::params())` as
     /// well, this is `fused` as it was before 2026-12-05
     /// (`fused-contextual`), about 10× slower on NAB's series (see
     /// docs/forecast.md).
     pub fn contextual(mut self, contextual: ContextualParams) -> Self {
         self.contextual = Some(contextual);
-        self.transitions = None;
+        self.levels = None;
         self
     }
 
@@ -123,7 +123,7 @@ impl FusedParams {
         self.check()?;
         Ok(Fused {
             contextual: self.contextual.clone().map(|p| p.build()).transpose()?,
-            transitions: self.transitions.clone().map(|p| p.build()).transpose()?,
+            levels: self.levels.clone().map(|p| p.build()).transpose()?,
             multiscale: self.multiscale.clone().map(|p| p.build()).transpose()?,
             resonance: self
                 .resonance
@@ -144,17 +144,17 @@ impl FusedParams {
                 reason: "0 values".into(),
             });
         }
-        if self.contextual.is_some() == self.transitions.is_some() {
+        if self.contextual.is_some() == self.levels.is_some() {
             return Err(Error::InvalidParameter {
                 name: "sequence member",
-                reason: "exactly one of `contextual` and `transitions` is needed".into(),
+                reason: "exactly one of `contextual` and `levels` is needed".into(),
             });
         }
         Ok(())
     }
 }
 
-/// A sequence member ([`Transitions`] by default, or [`Contextual`],
+/// A sequence member ([`Levels`] by default, or [`Contextual`],
 /// optionally averaged with [`Multiscale`]), reported at records only, or
 /// [`Resonance`]'s score when larger; the cost of the members plus
 /// O(rest).
@@ -175,7 +175,7 @@ pub struct Fused {
     contextual: Option<Contextual>,
     multiscale: Option<Multiscale>,
     resonance: Option<Resonance>,
-    transitions: Option<Transitions>,
+    levels: Option<Levels>,
     /// The last `rest` raw scores, oldest first.
     recent: RecordGate,
 }
@@ -190,7 +190,7 @@ struct FusedFields {
     #[serde(default)]
     resonance: Option<Resonance>,
     #[serde(default)]
-    transitions: Option<Transitions>,
+    levels: Option<Levels>,
     recent: RecordGate,
 }
 
@@ -200,7 +200,7 @@ impl TryFrom<FusedFields> for Fused {
     fn try_from(f: FusedFields) -> Result<Self> {
         let p = &f.params;
         if p.contextual.as_ref() != f.contextual.as_ref().map(Contextual::configured)
-            || p.transitions.as_ref() != f.transitions.as_ref().map(Transitions::configured)
+            || p.levels.as_ref() != f.levels.as_ref().map(Levels::configured)
             || p.multiscale.as_ref() != f.multiscale.as_ref().map(Multiscale::configured)
             || p.resonance.as_ref() != f.resonance.as_ref().map(Resonance::configured)
         {
@@ -214,7 +214,7 @@ impl TryFrom<FusedFields> for Fused {
             contextual: f.contextual,
             multiscale: f.multiscale,
             resonance: f.resonance,
-            transitions: f.transitions,
+            levels: f.levels,
             recent: f.recent,
         })
     }
@@ -228,7 +228,7 @@ impl Fused {
             multiscale: None,
             rest: 150,
             resonance: Some(Resonance::params()),
-            transitions: Some(Transitions::params()),
+            levels: Some(Levels::params()),
         }
     }
 }
@@ -239,7 +239,7 @@ impl Detector for Fused {
             return 0.0;
         }
         // Building and loading make sure there is exactly one.
-        let sequence = match (&mut self.contextual, &mut self.transitions) {
+        let sequence = match (&mut self.contextual, &mut self.levels) {
             (Some(c), _) => c.raw(x),
             (None, Some(s)) => s.raw(x),
             (None, None) => 0.0,
@@ -328,22 +328,22 @@ mod tests {
             .multiscale(Some(Multiscale::params()))
     }
 
-    /// A state saved before the resonance and transitions members existed
+    /// A state saved before the resonance and levels members existed
     /// has neither field; it loads and runs without them.
     #[test]
     fn a_state_saved_without_the_resonance_member_runs_without_it() {
-        let b = resumes_without(contextual().resonance(None), &["resonance", "transitions"]);
+        let b = resumes_without(contextual().resonance(None), &["resonance", "levels"]);
         assert!(b.resonance.is_none() && b.params.resonance.is_none());
         assert!(b.contextual.is_some() && b.multiscale.is_some());
     }
 
-    /// A state saved before the transitions member existed names the
-    /// contextual member and lacks `transitions`; it loads and runs as the
+    /// A state saved before the levels member existed names the
+    /// contextual member and lacks `levels`; it loads and runs as the
     /// contextual `fused` it was.
     #[test]
     fn a_state_saved_with_the_contextual_member_runs_with_it() {
-        let b = resumes_without(contextual(), &["transitions"]);
-        assert!(b.contextual.is_some() && b.transitions.is_none());
+        let b = resumes_without(contextual(), &["levels"]);
+        assert!(b.contextual.is_some() && b.levels.is_none());
         assert!(b.resonance.is_some());
     }
 
@@ -359,7 +359,7 @@ mod tests {
         };
         // Parameters naming no sequence member, or both.
         let mut neither = json.clone();
-        neither["params"]["transitions"] = serde_json::Value::Null;
+        neither["params"]["levels"] = serde_json::Value::Null;
         assert!(refused(&neither).contains("sequence member"));
         let mut both = json.clone();
         both["params"]["contextual"] =
@@ -367,10 +367,10 @@ mod tests {
         assert!(refused(&both).contains("sequence member"));
         // Parameters and members that disagree.
         let mut missing = json.clone();
-        missing["transitions"] = serde_json::Value::Null;
+        missing["levels"] = serde_json::Value::Null;
         assert!(refused(&missing).contains("members"));
         let mut other_bits = json.clone();
-        other_bits["params"]["transitions"]["bits"] = 4.into();
+        other_bits["params"]["levels"]["bits"] = 4.into();
         assert!(refused(&other_bits).contains("members"));
         let mut no_resonance = json.clone();
         no_resonance["params"]["resonance"] = serde_json::Value::Null;

@@ -14,6 +14,7 @@ mod ensemble;
 mod ewma;
 mod fused;
 mod gaussian;
+mod levels;
 mod multiscale;
 mod record;
 mod registry;
@@ -23,7 +24,6 @@ mod robust_z;
 mod seasonal;
 mod shesd;
 mod tail;
-mod transitions;
 
 pub use change::{ChangeParams, Cusum, PageHinkley};
 pub use contextual::{Contextual, ContextualParams};
@@ -31,6 +31,7 @@ pub use ensemble::{Combine, Ensemble, EnsembleParams, Member};
 pub use ewma::{RobustEwma, RobustEwmaParams};
 pub use fused::{Fused, FusedParams};
 pub use gaussian::{WindowedGaussian, WindowedGaussianParams};
+pub use levels::{Levels, LevelsParams};
 pub use multiscale::{Multiscale, MultiscaleParams};
 pub use registry::{DEFAULT_DETECTOR, DETECTOR_NAMES, NAB_DETECTOR, detector_by_name};
 pub use residual::{ForecastResidual, ForecastResidualParams};
@@ -39,7 +40,6 @@ pub use robust_z::{RobustZ, RobustZParams};
 pub use seasonal::{SeasonalResidual, SeasonalResidualParams};
 pub use shesd::{ShEsd, ShEsdParams};
 pub use tail::{TAIL_FULL_SCALE, normal_tail_two_sided, score_from_tail};
-pub use transitions::{Transitions, TransitionsParams};
 
 use homeostat_core::Timestamp;
 
@@ -212,7 +212,7 @@ mod tests {
             .contextual(Contextual::params())
             .multiscale(Some(Multiscale::params()))
             .build()));
-        check(ok(Transitions::params().build()));
+        check(ok(Levels::params().build()));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Detectors by name, for command lines and configuration files.
 
 use super::{
-    Contextual, Cusum, Detector, Ensemble, ForecastResidual, Fused, Multiscale, PageHinkley,
-    Resonance, RobustEwma, RobustZ, SeasonalResidual, Transitions, WindowedGaussian,
+    Contextual, Cusum, Detector, Ensemble, ForecastResidual, Fused, Levels, Multiscale,
+    PageHinkley, Resonance, RobustEwma, RobustZ, SeasonalResidual, WindowedGaussian,
 };
 use crate::{Error, Result};
 
@@ -19,7 +19,7 @@ pub const DETECTOR_NAMES: [&str; 14] = [
     "ensemble",
     "contextual",
     "resonance",
-    "transitions",
+    "levels",
     "fused",
     "fused-contextual",
 ];
@@ -56,7 +56,7 @@ pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
         "ensemble" => Box::new(Ensemble::params().build()?),
         "contextual" => Box::new(Contextual::params().build()?),
         "resonance" => Box::new(Resonance::params().build()?),
-        "transitions" => Box::new(Transitions::params().build()?),
+        "levels" => Box::new(Levels::params().build()?),
         "fused-contextual" => Box::new(
             Fused::params()
                 .contextual(Contextual::params())

@@ -1,14 +1,14 @@
-//! A level-transition novelty detector: each value is quantised to one of
-//! a few levels of the running range, and a value is surprising when it
-//! reaches a level never seen, or moves between two levels in a way never
-//! seen (a first-order Markov chain of levels, remembering only which
-//! transitions happened).
+//! A level novelty detector: each value is quantised to one of a few levels
+//! of the running range, and a value is surprising when it reaches a level
+//! never seen (optionally also when it moves between two levels in a way
+//! never seen: a first-order Markov chain of levels that remembers only
+//! which steps happened).
 //!
 //! Why: most of what the contextual detector (after CAD OSE) added to
-//! `fused` on NAB was a value at a level never seen and a new step between
-//! levels. Remembering those two takes a bitmap of `levels²` bits and two
-//! lookups a value, where the contextual memory grows with the series and
-//! costs microseconds a value (docs/forecast.md compares the two).
+//! `fused` on NAB was a value at a level never seen. Remembering which were
+//! seen takes a bitmap of a few bits and one lookup a value, where the
+//! contextual memory grows with the series and costs microseconds a value
+//! (docs/forecast.md compares the two, and the steps).
 
 use homeostat_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -17,36 +17,39 @@ use super::Detector;
 use super::record::RecordGate;
 use crate::{Error, Result};
 
-/// Parameters of [`Transitions`]. Deserialising checks them as
-/// [`build`](TransitionsParams::build) does.
+/// Parameters of [`Levels`]. Deserialising checks them as
+/// [`build`](LevelsParams::build) does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ParamFields")]
-pub struct TransitionsParams {
+pub struct LevelsParams {
     bits: u32,
     rest: usize,
+    steps: bool,
 }
 
-/// [`TransitionsParams`] as read, before the checks.
+/// [`LevelsParams`] as read, before the checks.
 #[derive(Deserialize)]
 struct ParamFields {
     bits: u32,
     rest: usize,
+    steps: bool,
 }
 
-impl TryFrom<ParamFields> for TransitionsParams {
+impl TryFrom<ParamFields> for LevelsParams {
     type Error = Error;
 
     fn try_from(f: ParamFields) -> Result<Self> {
-        let params = TransitionsParams {
+        let params = LevelsParams {
             bits: f.bits,
             rest: f.rest,
+            steps: f.steps,
         };
         params.check()?;
         Ok(params)
     }
 }
 
-impl TransitionsParams {
+impl LevelsParams {
     /// Bits of the quantised value (default 3, so 8 levels; 1 to 6).
     pub fn bits(mut self, bits: u32) -> Self {
         self.bits = bits;
@@ -62,23 +65,32 @@ impl TransitionsParams {
         self
     }
 
+    /// Whether a step between two levels never seen before is novel too
+    /// (default false: beside `resonance` on NAB, steps scored lower at 6
+    /// warm-ups of 7, see docs/forecast.md).
+    pub fn steps(mut self, steps: bool) -> Self {
+        self.steps = steps;
+        self
+    }
+
     /// Checks the parameters and builds the detector.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first parameter out of range.
-    pub fn build(self) -> Result<Transitions> {
+    pub fn build(self) -> Result<Levels> {
         self.check()?;
         let levels = 1usize << self.bits;
-        Ok(Transitions {
+        Ok(Levels {
             range: None,
             seen_levels: vec![0; levels.div_ceil(64)],
-            seen_steps: vec![0; (levels * levels).div_ceil(64)],
+            seen_steps: vec![0; step_words(self.bits, self.steps)],
             previous: None,
             gate: RecordGate::default(),
             params: self,
         })
     }
 
+    /// [`Error::InvalidParameter`] naming the first parameter out of range.
     fn check(&self) -> Result<()> {
         if !(1..=6).contains(&self.bits) {
             return Err(Error::InvalidParameter {
@@ -96,14 +108,15 @@ impl TransitionsParams {
     }
 }
 
-/// Novelty of a value's level and of the step to it from the previous
-/// value's level; O(1) a value, two bitmaps of `2^bits` and `4^bits` bits
-/// (2 words by default).
+/// Novelty of a value's level (and optionally of the step to it from the
+/// previous value's level); O(1) a value, a bitmap of `2^bits` bits (one
+/// word by default; with steps, another of `4^bits` bits).
 ///
 /// The raw score is 1 for a value at least one level beyond the range
-/// seen so far; else the share of {its level, the step to it} never seen
-/// before (0, ½ or 1; only the level for the first value); 0 while every
-/// value so far was equal. Levels are of the running minimum and maximum,
+/// seen so far; else 1 for a level never seen before and 0 for one seen;
+/// with [`steps`](LevelsParams::steps), the share of {its level, the step
+/// to it} never seen before (0, ½ or 1; only the level for the first
+/// value). It is 0 while every value so far was equal. Levels are of the running minimum and maximum,
 /// so a value that widens the range re-quantises the values after it;
 /// what was seen is not re-quantised (a streaming detector does not know
 /// the range in advance). A value that is not finite scores 0 and changes
@@ -111,24 +124,30 @@ impl TransitionsParams {
 ///
 /// ```
 /// use homeostat_core::Timestamp;
-/// use homeostat_predict::detect::{Detector, Transitions};
-/// let mut d = Transitions::params().rest(50).build()?;
+/// use homeostat_predict::detect::{Detector, Levels};
+/// let mut d = Levels::params().rest(50).build()?;
 /// let t = Timestamp::from_secs(0);
-/// // A saw-tooth from 0 to 9, learnt...
+/// // A square wave between 0 and 10, learnt...
+/// for i in 0..1000 {
+///     assert!(i < 50 || d.update(t, (i % 2 * 10) as f64) == 0.0);
+/// }
+/// // ... then a value half way, at a level never seen.
+/// assert!(d.update(t, 5.0) > 0.0);
+///
+/// // With steps: a saw-tooth from 0 to 9, then a fall from the top to the
+/// // middle, a step never taken.
+/// let mut d = Levels::params().rest(50).steps(true).build()?;
 /// for i in 0..1000 {
 ///     d.update(t, (i % 10) as f64);
 /// }
-/// for i in 0..10 {
-///     assert_eq!(d.update(t, i as f64), 0.0);
-/// }
-/// // ... then a fall from the top to the middle, never seen.
+/// assert_eq!(d.update(t, 9.0), 0.0);
 /// assert!(d.update(t, 4.0) > 0.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(try_from = "TransitionsFields")]
-pub struct Transitions {
-    params: TransitionsParams,
+#[serde(try_from = "LevelsFields")]
+pub struct Levels {
+    params: LevelsParams,
     /// Running minimum and maximum of the finite values seen.
     range: Option<(f64, f64)>,
     /// One bit per level.
@@ -139,10 +158,10 @@ pub struct Transitions {
     gate: RecordGate,
 }
 
-/// [`Transitions`] as read, before the checks.
+/// [`Levels`] as read, before the checks.
 #[derive(Deserialize)]
-struct TransitionsFields {
-    params: TransitionsParams,
+struct LevelsFields {
+    params: LevelsParams,
     range: Option<(f64, f64)>,
     seen_levels: Vec<u64>,
     seen_steps: Vec<u64>,
@@ -150,10 +169,10 @@ struct TransitionsFields {
     gate: RecordGate,
 }
 
-impl TryFrom<TransitionsFields> for Transitions {
+impl TryFrom<LevelsFields> for Levels {
     type Error = Error;
 
-    fn try_from(f: TransitionsFields) -> Result<Self> {
+    fn try_from(f: LevelsFields) -> Result<Self> {
         let levels = 1usize << f.params.bits;
         let bad = |reason: String| {
             Err(Error::InvalidParameter {
@@ -162,7 +181,7 @@ impl TryFrom<TransitionsFields> for Transitions {
             })
         };
         if f.seen_levels.len() != levels.div_ceil(64)
-            || f.seen_steps.len() != (levels * levels).div_ceil(64)
+            || f.seen_steps.len() != step_words(f.params.bits, f.params.steps)
         {
             return bad(format!(
                 "bitmaps of {} and {} words do not fit {levels} levels",
@@ -178,7 +197,7 @@ impl TryFrom<TransitionsFields> for Transitions {
         {
             return bad(format!("range {:?} is not a finite range", f.range));
         }
-        Ok(Transitions {
+        Ok(Levels {
             params: f.params,
             range: f.range,
             seen_levels: f.seen_levels,
@@ -189,14 +208,18 @@ impl TryFrom<TransitionsFields> for Transitions {
     }
 }
 
-impl Transitions {
+impl Levels {
     /// Default parameters.
-    pub fn params() -> TransitionsParams {
-        TransitionsParams { bits: 3, rest: 150 }
+    pub fn params() -> LevelsParams {
+        LevelsParams {
+            bits: 3,
+            rest: 150,
+            steps: false,
+        }
     }
 
     /// The parameters this detector was built with.
-    pub(super) fn configured(&self) -> &TransitionsParams {
+    pub(super) fn configured(&self) -> &LevelsParams {
         &self.params
     }
 
@@ -223,7 +246,7 @@ impl Transitions {
         };
         let mut novel = u32::from(first_sight(&mut self.seen_levels, level as usize));
         let mut facts = 1;
-        if let Some(previous) = self.previous {
+        if let (true, Some(previous)) = (self.params.steps, self.previous) {
             let at = (previous as usize) << self.params.bits | level as usize;
             novel += u32::from(first_sight(&mut self.seen_steps, at));
             facts += 1;
@@ -240,6 +263,15 @@ impl Transitions {
     }
 }
 
+/// Words of the steps' bitmap: none without steps.
+fn step_words(bits: u32, steps: bool) -> usize {
+    if steps {
+        (1usize << (2 * bits)).div_ceil(64)
+    } else {
+        0
+    }
+}
+
 /// Sets bit `at`; whether it was clear.
 fn first_sight(bits: &mut [u64], at: usize) -> bool {
     let (word, bit) = (at / 64, 1u64 << (at % 64));
@@ -248,7 +280,7 @@ fn first_sight(bits: &mut [u64], at: usize) -> bool {
     clear
 }
 
-impl Detector for Transitions {
+impl Detector for Levels {
     fn update(&mut self, _t: Timestamp, x: f64) -> f64 {
         if !x.is_finite() {
             return 0.0;
@@ -271,8 +303,26 @@ mod tests {
     }
 
     #[test]
+    fn raw_scores_mark_new_levels() {
+        let mut d = ok(Levels::params().bits(2).build());
+        // Four levels of [0, 3]; a constant start scores 0.
+        assert_eq!(d.raw(0.0), 0.0);
+        assert_eq!(d.raw(0.0), 0.0);
+        // A range of zero width has no level to be beyond: 3 is a new level.
+        assert_eq!(d.raw(3.0), 1.0);
+        assert_eq!(d.raw(0.0), 0.0);
+        assert_eq!(d.raw(1.0), 1.0);
+        assert_eq!(d.raw(3.0), 0.0);
+        assert_eq!(d.raw(2.0), 1.0);
+        assert_eq!(d.raw(1.0), 0.0);
+        // Beyond the range by at least a level (1.0): 1 whatever else.
+        assert_eq!(d.raw(4.0), 1.0);
+        assert!(d.seen_steps.is_empty());
+    }
+
+    #[test]
     fn raw_scores_mark_new_levels_and_new_steps() {
-        let mut d = ok(Transitions::params().bits(2).build());
+        let mut d = ok(Levels::params().bits(2).steps(true).build());
         // Four levels of [0, 3]; a constant start scores 0.
         assert_eq!(d.raw(0.0), 0.0);
         assert_eq!(d.raw(0.0), 0.0);
@@ -290,7 +340,7 @@ mod tests {
 
     #[test]
     fn standalone_scores_are_records_only() {
-        let mut d = ok(Transitions::params().rest(20).build());
+        let mut d = ok(Levels::params().rest(20).steps(true).build());
         let t = Timestamp::from_secs(0);
         let mut scores = Vec::new();
         // Ends on 7.
@@ -308,10 +358,10 @@ mod tests {
 
     #[test]
     fn bad_parameters_and_states_are_refused() {
-        assert!(Transitions::params().bits(0).build().is_err());
-        assert!(Transitions::params().bits(7).build().is_err());
-        assert!(Transitions::params().rest(0).build().is_err());
-        let mut d = ok(Transitions::params().build());
+        assert!(Levels::params().bits(0).build().is_err());
+        assert!(Levels::params().bits(7).build().is_err());
+        assert!(Levels::params().rest(0).build().is_err());
+        let mut d = ok(Levels::params().build());
         let t = Timestamp::from_secs(0);
         for i in 0..300 {
             d.update(t, f64::from(i % 5));
@@ -323,16 +373,17 @@ mod tests {
             "{json}"
         );
         let message = |s: &str| {
-            serde_json::from_str::<Transitions>(s)
+            serde_json::from_str::<Levels>(s)
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
         assert!(message(&json.replace("\"bits\":3", "\"bits\":9")).contains("bits"));
-        // Parameters of 16 levels with bitmaps of 8.
-        assert!(message(&json.replace("\"bits\":3", "\"bits\":4")).contains("bitmaps"));
+        // Parameters with steps, a state without their bitmap.
+        let steps = json.replace("\"steps\":false", "\"steps\":true");
+        assert!(message(&steps).contains("bitmaps"), "{json}");
         assert!(message(&json.replace("\"previous\":7", "\"previous\":8")).contains("previous"));
-        let mut back: Transitions = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        let mut back: Levels = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
         for i in 300..600 {
             let x = f64::from((i * 7) % 9);
             assert_eq!(d.update(t, x).to_bits(), back.update(t, x).to_bits());
@@ -343,7 +394,7 @@ mod tests {
     fn values_near_the_largest_finite_ones_keep_their_levels() {
         // The range spans more than `f64::MAX`: its width overflows, its
         // halves do not.
-        let mut d = ok(Transitions::params().bits(1).build());
+        let mut d = ok(Levels::params().bits(1).steps(true).build());
         assert_eq!(d.raw(-1e308), 0.0);
         assert_eq!(d.raw(1e308), 1.0); // level 1, step 0 → 1
         assert_eq!(d.raw(-1e308), 0.5); // step 1 → 0
@@ -356,20 +407,20 @@ mod tests {
 
     #[test]
     fn a_saved_range_that_is_not_a_range_is_refused() {
-        let d = ok(Transitions::params().build());
+        let d = ok(Levels::params().build());
         let json = serde_json::to_string(&d).unwrap_or_else(|e| panic!("{e}"));
         assert!(json.contains("\"range\":null"), "{json}");
         for bad in ["[5.0,1.0]", "[0.0,null]"] {
             let bad = json.replace("\"range\":null", &format!("\"range\":{bad}"));
-            assert!(serde_json::from_str::<Transitions>(&bad).is_err(), "{bad}");
+            assert!(serde_json::from_str::<Levels>(&bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn a_fresh_detector_survives_a_round_trip() {
-        let d = ok(Transitions::params().build());
+        let d = ok(Levels::params().build());
         let json = serde_json::to_string(&d).unwrap_or_else(|e| panic!("{e}"));
-        let back = serde_json::from_str::<Transitions>(&json);
+        let back = serde_json::from_str::<Levels>(&json);
         assert!(back.is_ok(), "{json}");
     }
 }
