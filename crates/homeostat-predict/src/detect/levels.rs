@@ -176,7 +176,7 @@ impl TryFrom<LevelsFields> for Levels {
         let levels = 1usize << f.params.bits;
         let bad = |reason: String| {
             Err(Error::InvalidParameter {
-                name: "transitions state",
+                name: "levels state",
                 reason,
             })
         };
