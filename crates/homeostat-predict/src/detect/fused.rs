@@ -2,9 +2,10 @@
 //! score of the recent past, and the resonance detector's alarms beside
 //! them.
 //!
-//! Why: the sequence member (the level novelty detector by default, or
-//! the contextual one) sees a value that breaks the series' learnt sequence
-//! of levels (a pattern change at a familiar level, a level never seen).
+//! Why: the sequence member sees a value that breaks what the series has
+//! shown so far: the level novelty detector by default, a level never
+//! seen; the contextual one (or the levels one with steps) also a pattern
+//! change at a familiar level.
 //! NAB, like an on-call engineer, rewards the first alarm of an episode and
 //! penalises every other one, so a value scores only when it is a record
 //! over the last `rest` values: the start of a new episode. The resonance
@@ -108,8 +109,9 @@ impl FusedParams {
 
     /// The sequence member's raw score (or its mean with the multiscale
     /// member's) counts only when it beats the last `rest` such scores,
-    /// and not in the first `rest` values (default 150, at least 1). The resonance member's score counts on
-    /// its own terms (after its own warm-up).
+    /// and not in the first `rest` values (default 150, at least 1). The
+    /// resonance member's score counts on its own terms (after its own
+    /// warm-up).
     pub fn rest(mut self, rest: usize) -> Self {
         self.rest = rest;
         self
@@ -372,6 +374,9 @@ mod tests {
         let mut other_bits = json.clone();
         other_bits["params"]["levels"]["bits"] = 4.into();
         assert!(refused(&other_bits).contains("members"));
+        let mut other_steps = json.clone();
+        other_steps["params"]["levels"]["steps"] = true.into();
+        assert!(refused(&other_steps).contains("members"));
         let mut no_resonance = json.clone();
         no_resonance["params"]["resonance"] = serde_json::Value::Null;
         assert!(refused(&no_resonance).contains("members"));

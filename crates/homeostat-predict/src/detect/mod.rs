@@ -213,6 +213,10 @@ mod tests {
             .multiscale(Some(Multiscale::params()))
             .build()));
         check(ok(Levels::params().build()));
+        check(ok(Levels::params().steps(true).build()));
+        check(ok(Fused::params()
+            .levels(Levels::params().steps(true))
+            .build()));
     }
 
     #[test]
