@@ -233,6 +233,16 @@ impl Fused {
             levels: Some(Levels::params()),
         }
     }
+
+    /// The parameters of `fused` before 2026-12-05, registered as
+    /// `fused-contextual`: the contextual member averaged with the
+    /// multiscale one, beside `resonance` (NAB 75.83, about 10× slower on
+    /// NAB's series; see docs/forecast.md).
+    pub fn contextual_params() -> FusedParams {
+        Fused::params()
+            .contextual(Contextual::params())
+            .multiscale(Some(Multiscale::params()))
+    }
 }
 
 impl Detector for Fused {
@@ -323,18 +333,14 @@ mod tests {
         b
     }
 
-    /// `fused-contextual`: the contextual and multiscale members.
-    fn contextual() -> FusedParams {
-        Fused::params()
-            .contextual(Contextual::params())
-            .multiscale(Some(Multiscale::params()))
-    }
-
     /// A state saved before the resonance and levels members existed
     /// has neither field; it loads and runs without them.
     #[test]
     fn a_state_saved_without_the_resonance_member_runs_without_it() {
-        let b = resumes_without(contextual().resonance(None), &["resonance", "levels"]);
+        let b = resumes_without(
+            Fused::contextual_params().resonance(None),
+            &["resonance", "levels"],
+        );
         assert!(b.resonance.is_none() && b.params.resonance.is_none());
         assert!(b.contextual.is_some() && b.multiscale.is_some());
     }
@@ -344,7 +350,7 @@ mod tests {
     /// contextual `fused` it was.
     #[test]
     fn a_state_saved_with_the_contextual_member_runs_with_it() {
-        let b = resumes_without(contextual(), &["levels"]);
+        let b = resumes_without(Fused::contextual_params(), &["levels"]);
         assert!(b.contextual.is_some() && b.levels.is_none());
         assert!(b.resonance.is_some());
     }

@@ -208,10 +208,7 @@ mod tests {
         check(ok(Contextual::params().build()));
         check(ok(Resonance::params().build()));
         check(ok(Fused::params().build()));
-        check(ok(Fused::params()
-            .contextual(Contextual::params())
-            .multiscale(Some(Multiscale::params()))
-            .build()));
+        check(ok(Fused::contextual_params().build()));
         check(ok(Levels::params().build()));
         check(ok(Levels::params().steps(true).build()));
         check(ok(Fused::params()

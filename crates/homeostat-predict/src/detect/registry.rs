@@ -57,12 +57,7 @@ pub fn detector_by_name(name: &str) -> Result<Box<dyn Detector + Send>> {
         "contextual" => Box::new(Contextual::params().build()?),
         "resonance" => Box::new(Resonance::params().build()?),
         "levels" => Box::new(Levels::params().build()?),
-        "fused-contextual" => Box::new(
-            Fused::params()
-                .contextual(Contextual::params())
-                .multiscale(Some(Multiscale::params()))
-                .build()?,
-        ),
+        "fused-contextual" => Box::new(Fused::contextual_params().build()?),
         other => {
             return Err(Error::InvalidParameter {
                 name: "detector",
