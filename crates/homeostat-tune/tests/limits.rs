@@ -382,3 +382,49 @@ fn adaptive_baseline_follows_a_confirmed_move_of_the_no_queue_rtt() {
     let limit = a.limit();
     assert!((40..=50).contains(&limit), "{limit}");
 }
+
+#[test]
+fn adaptive_remeasures_a_baseline_that_reads_low_instead_of_collapsing() {
+    // A processor-sharing server on 40 cores, 25 ms of work per request,
+    // whose first probe reads 20 ms (a low draw). Below the knee the RTT
+    // then stays 25 % above that baseline however far the limit falls, so
+    // every window cuts; once the limit is below half of where it stood at
+    // the probe, a new probe must replace the baseline.
+    let mut a = AdaptiveLimit::params().check().unwrap();
+    let mut now = 0.0;
+    let mut probes = 0;
+    let mut was_probing = false;
+    let mut after_first_probe = Vec::new();
+    while now < 1.9 {
+        let limit = a.limit();
+        let work = if probes == 1 && a.is_probing() {
+            0.020
+        } else {
+            0.025
+        };
+        let rtt = work * (f64::from(limit) / 40.0).max(1.0);
+        now += rtt / f64::from(limit);
+        a.on_sample(&Sample::ok(now, rtt, limit));
+        if a.is_probing() && !was_probing {
+            probes += 1;
+        }
+        was_probing = a.is_probing();
+        if probes >= 1 && !a.is_probing() {
+            after_first_probe.push((now, a.limit(), a.baseline_rtt().unwrap()));
+        }
+    }
+    let (_, probed_limit, low) = after_first_probe[0];
+    assert!((low - 0.020).abs() < 1e-9, "{low}");
+    // The second probe comes from the collapse, before the routine one at
+    // 2 s, and sets the baseline right.
+    assert_eq!(probes, 2);
+    let &(end, last_limit, baseline) = after_first_probe.last().unwrap();
+    assert!((baseline - 0.025).abs() < 1e-9, "{baseline} at {end}");
+    // It fell to about half, not to the minimum, and grows again.
+    let lowest = after_first_probe.iter().map(|x| x.1).min().unwrap();
+    assert!(
+        f64::from(lowest) >= 0.45 * f64::from(probed_limit),
+        "{lowest} vs {probed_limit}"
+    );
+    assert!(last_limit > lowest, "{last_limit} vs {lowest}");
+}

@@ -24,7 +24,10 @@ use crate::error::{Result, check_range};
 ///   replaces the baseline. Three windows in a row far above the tolerance
 ///   or clearly below the baseline (a slower or faster backend) start a
 ///   probe early; that probe keeps `probe_factor` of the limit, averages
-///   twice as long, and replaces the baseline.
+///   twice as long, and replaces the baseline. So does a window that still
+///   reads queueing after the limit fell below half of where it stood at
+///   the last probe: below the knee the RTT no longer falls with the limit,
+///   so the baseline itself must be low.
 /// - **Drops are congestion.** A drop (timeout, shed request) multiplies
 ///   the limit by `backoff_ratio`, at most once per smoothed RTT so a burst
 ///   of timeouts does not collapse it (Netflix issue 176: Gradient2 ignores
@@ -72,6 +75,8 @@ pub struct AdaptiveLimit {
     phase: Phase,
     window: Window,
     suspect_windows: u32,
+    /// The estimate when the last probe ended (0 before the first).
+    probed_estimate: f64,
 }
 
 /// RTTs of the samples since the last limit update.
@@ -139,10 +144,13 @@ const MIN_WINDOW_SAMPLES: u32 = 8;
 const SUSPECT_SHARE: f64 = 1.5;
 /// Consecutive suspect windows that start a probe before its time.
 const SUSPECT_WINDOWS: u32 = 3;
+/// Share of the limit at the last probe below which a window that still
+/// reads queueing starts a probe that replaces the baseline.
+const COLLAPSE_SHARE: f64 = 0.5;
 
 impl AdaptiveLimit {
     /// Defaults: initial 20, min 1, max 1000, RTT tolerance 1.05, smoothing
-    /// 0.3, backoff 0.9, a probe every 2 s at 0.9 of the estimated
+    /// 0.1, backoff 0.9, a probe every 2 s at 0.9 of the estimated
     /// bandwidth-delay product (half the limit for a probe that replaces the
     /// baseline), baseline weight 0.25.
     pub fn params() -> AdaptiveLimitParams {
@@ -151,7 +159,7 @@ impl AdaptiveLimit {
             min_limit: 1,
             max_limit: 1000,
             rtt_tolerance: 1.05,
-            smoothing: 0.3,
+            smoothing: 0.1,
             backoff_ratio: 0.9,
             probe_interval_secs: 2.0,
             probe_factor: 0.5,
@@ -250,7 +258,7 @@ impl AdaptiveLimitParams {
         self
     }
     /// Weight of each new estimate, applied once per window (about one RTT
-    /// of completions); default 0.3, in `(0, 1]`. With the one-RTT delay of
+    /// of completions); default 0.1, in `(0, 1]`. With the one-RTT delay of
     /// the loop, values above 0.5 oscillate.
     pub fn smoothing(mut self, smoothing: f64) -> Self {
         self.smoothing = smoothing;
@@ -351,6 +359,7 @@ impl AdaptiveLimitParams {
             },
             window: Window::default(),
             suspect_windows: 0,
+            probed_estimate: 0.0,
             params: self,
         })
     }
@@ -449,6 +458,7 @@ impl AdaptiveLimit {
                 mean
             }
         });
+        self.probed_estimate = self.estimate;
         self.window = Window::default();
         self.suspect_windows = 0;
         self.phase = Phase::Tracking {
@@ -469,11 +479,17 @@ impl AdaptiveLimit {
         } else {
             0
         };
+        // Cut below half of where it stood at the last probe and still
+        // reading queueing: the baseline is low (a probe can read 18 % low,
+        // seed 56 of the overload scenario), and below the knee the RTT no
+        // longer falls with the limit, so every window would cut again,
+        // down to the minimum. Measure the baseline afresh instead.
+        let collapsing = ratio > tolerance && self.estimate < COLLAPSE_SHARE * self.probed_estimate;
         if let Phase::Tracking { next_probe_secs } = self.phase
             && !self.slow_start
-            && (now >= next_probe_secs || self.suspect_windows >= SUSPECT_WINDOWS)
+            && (now >= next_probe_secs || self.suspect_windows >= SUSPECT_WINDOWS || collapsing)
         {
-            self.start_probe(now, self.suspect_windows >= SUSPECT_WINDOWS);
+            self.start_probe(now, self.suspect_windows >= SUSPECT_WINDOWS || collapsing);
             return;
         }
         if self.slow_start {
