@@ -383,48 +383,113 @@ fn adaptive_baseline_follows_a_confirmed_move_of_the_no_queue_rtt() {
     assert!((40..=50).contains(&limit), "{limit}");
 }
 
-#[test]
-fn adaptive_remeasures_a_baseline_that_reads_low_instead_of_collapsing() {
-    // A processor-sharing server on 40 cores, 25 ms of work per request,
-    // whose first probe reads 20 ms (a low draw). Below the knee the RTT
-    // then stays 25 % above that baseline however far the limit falls, so
-    // every window cuts; once the limit is below half of where it stood at
-    // the probe, a new probe must replace the baseline.
-    let mut a = AdaptiveLimit::params().check().unwrap();
-    let mut now = 0.0;
-    let mut probes = 0;
-    let mut was_probing = false;
-    let mut after_first_probe = Vec::new();
-    while now < 1.9 {
+/// A processor-sharing server on 40 cores, 25 ms of work per request,
+/// whose first probe reads 20 ms (a low draw). Below the knee the RTT then
+/// stays 25 % above that baseline however far the limit falls, so every
+/// window cuts.
+struct LowFirstProbe {
+    now: f64,
+    probes: u32,
+    probe_starts: Vec<f64>,
+    was_probing: bool,
+}
+
+impl LowFirstProbe {
+    fn new() -> Self {
+        LowFirstProbe {
+            now: 0.0,
+            probes: 0,
+            probe_starts: Vec::new(),
+            was_probing: false,
+        }
+    }
+
+    /// One completion.
+    fn step(&mut self, a: &mut AdaptiveLimit) {
         let limit = a.limit();
-        let work = if probes == 1 && a.is_probing() {
+        let work = if self.probes == 1 && a.is_probing() {
             0.020
         } else {
             0.025
         };
         let rtt = work * (f64::from(limit) / 40.0).max(1.0);
-        now += rtt / f64::from(limit);
-        a.on_sample(&Sample::ok(now, rtt, limit));
-        if a.is_probing() && !was_probing {
-            probes += 1;
-        }
-        was_probing = a.is_probing();
-        if probes >= 1 && !a.is_probing() {
-            after_first_probe.push((now, a.limit(), a.baseline_rtt().unwrap()));
-        }
+        self.now += rtt / f64::from(limit);
+        a.on_sample(&Sample::ok(self.now, rtt, limit));
+        self.note_probe(a);
     }
-    let (_, probed_limit, low) = after_first_probe[0];
+
+    fn note_probe(&mut self, a: &AdaptiveLimit) {
+        if a.is_probing() && !self.was_probing {
+            self.probes += 1;
+            self.probe_starts.push(self.now);
+        }
+        self.was_probing = a.is_probing();
+    }
+}
+
+#[test]
+fn adaptive_remeasures_a_baseline_that_reads_low_instead_of_collapsing() {
+    // Once the limit is below half of where it stood at the first probe, a
+    // new probe must replace the baseline, before the routine probe due
+    // 2 s after the first ended.
+    let mut a = AdaptiveLimit::params().check().unwrap();
+    let mut server = LowFirstProbe::new();
+    let mut after_first_probe = Vec::new();
+    let mut first_probe_end = None;
+    while server.probes < 2 || a.is_probing() {
+        server.step(&mut a);
+        if server.probes == 1 && !a.is_probing() {
+            first_probe_end.get_or_insert(server.now);
+        }
+        if server.probes >= 1 && !a.is_probing() {
+            after_first_probe.push((a.limit(), a.baseline_rtt().unwrap()));
+        }
+        assert!(server.now < 10.0, "no second probe");
+    }
+    let (probed_limit, low) = after_first_probe[0];
     assert!((low - 0.020).abs() < 1e-9, "{low}");
-    // The second probe comes from the collapse, before the routine one at
-    // 2 s, and sets the baseline right.
-    assert_eq!(probes, 2);
-    let &(end, last_limit, baseline) = after_first_probe.last().unwrap();
-    assert!((baseline - 0.025).abs() < 1e-9, "{baseline} at {end}");
+    let second = server.probe_starts[1];
+    assert!(
+        second < first_probe_end.unwrap() + 2.0,
+        "the routine probe came first: {second}"
+    );
+    // The second probe set the baseline right.
+    let &(last_limit, baseline) = after_first_probe.last().unwrap();
+    assert!((baseline - 0.025).abs() < 1e-9, "{baseline}");
     // It fell to about half, not to the minimum, and grows again.
-    let lowest = after_first_probe.iter().map(|x| x.1).min().unwrap();
+    let lowest = after_first_probe.iter().map(|x| x.0).min().unwrap();
     assert!(
         f64::from(lowest) >= 0.45 * f64::from(probed_limit),
         "{lowest} vs {probed_limit}"
     );
-    assert!(last_limit > lowest, "{last_limit} vs {lowest}");
+    for _ in 0..400 {
+        server.step(&mut a);
+    }
+    assert!(a.limit() > last_limit, "{} vs {last_limit}", a.limit());
+}
+
+#[test]
+fn adaptive_collapse_probe_ended_by_a_drop_does_not_restart_at_once() {
+    // The same collapse; a drop ends the probe it starts. The limit is
+    // then measured against where it stood at that probe, so the next
+    // windows cut again instead of starting probe after probe.
+    let mut a = AdaptiveLimit::params().check().unwrap();
+    let mut server = LowFirstProbe::new();
+    while server.probes < 2 {
+        server.step(&mut a);
+        assert!(server.now < 10.0, "no second probe");
+    }
+    let limit = a.limit();
+    a.on_sample(&Sample::dropped(server.now, 1.0, limit));
+    server.note_probe(&a);
+    assert!(!a.is_probing());
+    let dropped_at = server.now;
+    while server.now < dropped_at + 0.3 {
+        server.step(&mut a);
+    }
+    assert_eq!(
+        server.probes, 2,
+        "probes started at {:?}",
+        server.probe_starts
+    );
 }

@@ -75,7 +75,7 @@ pub struct AdaptiveLimit {
     phase: Phase,
     window: Window,
     suspect_windows: u32,
-    /// The estimate when the last probe ended (0 before the first).
+    /// The estimate when the last probe started (0 before the first).
     probed_estimate: f64,
 }
 
@@ -103,7 +103,8 @@ struct Probe {
     count: u32,
     needed: u32,
     /// Whether the probe replaces the baseline instead of refining it: the
-    /// first probe, and probes started because the RTT level moved.
+    /// first probe, and probes started because the RTT level moved or the
+    /// limit collapsed.
     replaces: bool,
 }
 
@@ -217,6 +218,10 @@ impl AdaptiveLimit {
             (self.params.probe_margin / ratio).max(self.params.probe_factor)
         };
         let limit = self.clamp(self.estimate * factor).floor();
+        // Set at the start, not the end: a drop ends a probe early, and a
+        // collapse probe ended so must not leave the old mark behind, or
+        // every later window would start another.
+        self.probed_estimate = self.estimate;
         self.phase = Phase::Probing(Probe {
             start_secs: now,
             limit,
@@ -275,7 +280,8 @@ impl AdaptiveLimitParams {
         self
     }
     /// Share of the limit kept during a probe that replaces the baseline
-    /// (the first one, or one started by a level shift), and the least any
+    /// (the first one, or one started by a level shift or a collapse), and
+    /// the least any
     /// probe keeps; default 0.5, in `(0, 1)`. It must be below
     /// `1 / rtt_tolerance` for a probe to drain the queue the tolerance
     /// allows.
@@ -295,7 +301,8 @@ impl AdaptiveLimitParams {
     /// it (within three standard errors); default 0.25, in `(0, 1]` (1:
     /// each probe replaces the baseline). Averaging the probes cuts the
     /// baseline's noise; two disagreeing probes on the same side, or a
-    /// probe started because the RTT level moved, replace it.
+    /// probe started because the RTT level moved or the limit collapsed,
+    /// replace it.
     pub fn baseline_weight(mut self, weight: f64) -> Self {
         self.baseline_weight = weight;
         self
@@ -458,7 +465,6 @@ impl AdaptiveLimit {
                 mean
             }
         });
-        self.probed_estimate = self.estimate;
         self.window = Window::default();
         self.suspect_windows = 0;
         self.phase = Phase::Tracking {
