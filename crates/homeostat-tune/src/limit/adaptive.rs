@@ -25,9 +25,9 @@ use crate::error::{Result, check_range};
 ///   or clearly below the baseline (a slower or faster backend) start a
 ///   probe early; that probe keeps `probe_factor` of the limit, averages
 ///   twice as long, and replaces the baseline. So does a window that still
-///   reads queueing after the limit fell below half of where it stood at
-///   the last probe: below the knee the RTT no longer falls with the limit,
-///   so the baseline itself must be low.
+///   reads queueing after the limit fell below half of where it stood when
+///   the last probe started: below the knee the RTT no longer falls with
+///   the limit, so the baseline itself must be low.
 /// - **Drops are congestion.** A drop (timeout, shed request) multiplies
 ///   the limit by `backoff_ratio`, at most once per smoothed RTT so a burst
 ///   of timeouts does not collapse it (Netflix issue 176: Gradient2 ignores
@@ -145,8 +145,8 @@ const MIN_WINDOW_SAMPLES: u32 = 8;
 const SUSPECT_SHARE: f64 = 1.5;
 /// Consecutive suspect windows that start a probe before its time.
 const SUSPECT_WINDOWS: u32 = 3;
-/// Share of the limit at the last probe below which a window that still
-/// reads queueing starts a probe that replaces the baseline.
+/// Share of the limit at the last probe's start below which a window that
+/// still reads queueing starts a probe that replaces the baseline.
 const COLLAPSE_SHARE: f64 = 0.5;
 
 impl AdaptiveLimit {
@@ -485,7 +485,7 @@ impl AdaptiveLimit {
         } else {
             0
         };
-        // Cut below half of where it stood at the last probe and still
+        // Cut below half of where it stood when the last probe started, still
         // reading queueing: the baseline is low (a probe can read 18 % low,
         // seed 56 of the overload scenario), and below the knee the RTT no
         // longer falls with the limit, so every window would cut again,
