@@ -218,9 +218,9 @@ impl AdaptiveLimit {
             (self.params.probe_margin / ratio).max(self.params.probe_factor)
         };
         let limit = self.clamp(self.estimate * factor).floor();
-        // Set at the start, not the end: a drop ends a probe early, and a
-        // collapse probe ended so must not leave the old mark behind, or
-        // every later window would start another.
+        // Marked at the start, not the end: a drop can end a probe early,
+        // and a collapse probe ended that way must not leave the old mark
+        // behind, or every later window would start another.
         self.probed_estimate = self.estimate;
         self.phase = Phase::Probing(Probe {
             start_secs: now,
@@ -281,8 +281,7 @@ impl AdaptiveLimitParams {
     }
     /// Share of the limit kept during a probe that replaces the baseline
     /// (the first one, or one started by a level shift or a collapse), and
-    /// the least any
-    /// probe keeps; default 0.5, in `(0, 1)`. It must be below
+    /// the least any probe keeps; default 0.5, in `(0, 1)`. It must be below
     /// `1 / rtt_tolerance` for a probe to drain the queue the tolerance
     /// allows.
     pub fn probe_factor(mut self, factor: f64) -> Self {
